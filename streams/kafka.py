@@ -1,0 +1,80 @@
+"""aiokafka plumbing shared by the plain (non-faust) services: poller, notifier, gateway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from streams.events import DeadLetter, dumps, utcnow_iso
+from streams.settings import Settings
+
+MAX_DEADLETTER_VALUE = 64 * 1024
+
+
+def bootstrap_of(settings: Settings) -> str:
+    if settings.kafka_bootstrap is None:
+        raise RuntimeError("no Kafka bootstrap: the supervisor sets NEWSSTREAM_KAFKA_BOOTSTRAP")
+    return settings.kafka_bootstrap
+
+
+def make_producer(settings: Settings, **overrides: Any) -> AIOKafkaProducer:
+    """A producer that waits for all replicas. Idempotence is a setting: Apache Kafka has it,
+    the embedded Tansu build answers InitProducerId with an error. Without it a retried send
+    can land twice; every consumer absorbs that by message id."""
+    kwargs: dict[str, Any] = {
+        "bootstrap_servers": bootstrap_of(settings),
+        "acks": "all",
+        "enable_idempotence": settings.producer_idempotence,
+        "linger_ms": 5,
+        "request_timeout_ms": 30_000,
+        "retry_backoff_ms": 200,
+    }
+    kwargs.update(overrides)
+    return AIOKafkaProducer(**kwargs)
+
+
+def make_consumer(settings: Settings, *topics: str, **overrides: Any) -> AIOKafkaConsumer:
+    kwargs: dict[str, Any] = {
+        "bootstrap_servers": bootstrap_of(settings),
+        "fetch_max_wait_ms": settings.fetch_max_wait_ms,
+        "rebalance_timeout_ms": int(settings.rebalance_timeout_s * 1000),
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+    }
+    kwargs.update(overrides)
+    return AIOKafkaConsumer(*topics, **kwargs)
+
+
+def dead_letter(
+    stage: str,
+    error: BaseException | str,
+    *,
+    topic: str | None = None,
+    partition: int | None = None,
+    offset: int | None = None,
+    key: bytes | str | None = None,
+    value: bytes | str | None = None,
+) -> DeadLetter:
+    """Build the dead-letter record for a message we give up on (pure)."""
+    raw = value.encode() if isinstance(value, str) else value
+    truncated = raw is not None and len(raw) > MAX_DEADLETTER_VALUE
+    text = raw[:MAX_DEADLETTER_VALUE].decode("utf-8", "replace") if raw is not None else None
+    k = key.decode("utf-8", "replace") if isinstance(key, bytes) else key
+    return DeadLetter(
+        stage=stage,
+        error=str(error)[:2000],
+        error_type=type(error).__name__ if isinstance(error, BaseException) else "error",
+        source_topic=topic,
+        partition=partition,
+        offset=offset,
+        key=k,
+        value=text,
+        value_truncated=truncated,
+        at=utcnow_iso(),
+    )
+
+
+async def send_dead_letter(producer: AIOKafkaProducer, topic: str, record: DeadLetter) -> None:
+    key = record.key.encode() if record.key else None
+    await producer.send_and_wait(topic, dumps(record), key=key)

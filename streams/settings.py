@@ -1,0 +1,108 @@
+"""One settings object, from ``NEWSSTREAM_*`` environment variables (and CLI overrides).
+
+Validated once at start and frozen. Secrets are ``SecretStr``: they print as
+``**********`` and never reach a log line. Config files (feeds, taxonomy,
+alert rules) are loaded by their own modules; ``validate_config_files`` loads
+them all so a bad file stops start-up with ``file: key: reason``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from streams.errors import ConfigError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSSTREAM_", frozen=True, extra="forbid", secrets_dir=None
+    )
+
+    # --- Kafka -----------------------------------------------------------------
+    kafka_bootstrap: str | None = Field(
+        default=None, description="host:port[,host:port]; unset = start the embedded broker"
+    )
+    topic_prefix: str = Field(default="newsstream.", pattern=r"^[A-Za-z0-9._-]*$")
+    partitions: int = Field(default=4, ge=1, le=1024)
+    replication: int = Field(default=1, ge=1, le=16)
+    broker_host: str = "127.0.0.1"
+    broker_port: int = Field(default=0, ge=0, le=65535, description="0 = a free port")
+    # Idempotent producer: Apache Kafka supports it, the embedded Tansu build does not.
+    producer_idempotence: bool = False
+    # How long a fetch may wait on the broker. Tansu holds every fetch this long even with
+    # data waiting (../shared/BROKER.md), so it is the per-hop latency floor.
+    fetch_max_wait_ms: int = Field(default=10, ge=1, le=10_000)
+    rebalance_timeout_s: float = Field(default=3.0, gt=0, le=600)
+    # Faust tables: memory:// for tests, rocksdb:// for production (needs rocksdict).
+    table_store: str = "memory://"
+
+    # --- files -----------------------------------------------------------------
+    data_dir: Path = Path(".data")
+    feeds_file: Path | None = None
+    taxonomy_file: Path | None = None
+    alerts_file: Path | None = None
+
+    # --- services --------------------------------------------------------------
+    workers: int = Field(default=1, ge=1, le=64)
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = Field(default=8080, ge=0, le=65535)
+    gateway_public_url: str | None = None  # used for WebSub callbacks
+    gateway_tokens: list[SecretStr] = Field(default_factory=list)
+    worker_web_port: int = Field(default=6066, ge=0, le=65535)
+    story_window_hours: float = Field(default=72.0, gt=0)
+    user_agent: str = "newsstream/0.1 (+https://github.com/newsstream/newsstream)"
+
+    # --- destinations (secrets) ---------------------------------------------------
+    slack_webhook_url: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_channel: str | None = None
+    webhook_url: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+
+    # --- logs --------------------------------------------------------------------
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _bootstrap(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        for part in v.split(","):
+            host, _, port = part.strip().rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"{part!r} is not host:port")
+        return v.strip()
+
+    # --- derived -------------------------------------------------------------------
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    @property
+    def embedded(self) -> bool:
+        return self.kafka_bootstrap is None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from env, with CLI overrides (None means 'not given').
+
+    Raises ConfigError naming the variable and the reason.
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        env = f"NEWSSTREAM_{key.upper()}" if key else "settings"
+        raise ConfigError("environment", env, err["msg"]) from None
+
+
+def secret_value(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() if secret is not None else None
