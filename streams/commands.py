@@ -1,2 +1,184 @@
-"""Subcommands registered on the ``newsstream`` group (kept apart from cli.py so
-each area owns its own command module)."""
+"""Subcommands of ``newsstream`` beyond the broker: the services, the demo and the
+batch commands. Each imports its area lazily."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+import orjson
+
+from streams.cli import bootstrap_opt, cli, friendly_errors
+from streams.cli import _settings as settings_from
+
+
+@cli.command()
+@bootstrap_opt
+@click.option("--config", "feeds_file", type=click.Path(path_type=Path), default=None,
+              help="Feeds file (default: the bundled offline demo).")
+@click.option("--taxonomy", "taxonomy_file", type=click.Path(path_type=Path), default=None)
+@click.option("--alerts", "alerts_file", type=click.Path(path_type=Path), default=None)
+@click.option("--workers", type=int, default=None, help="Faust worker processes.")
+@click.option("--partitions", type=int, default=None, help="Partitions per topic (default 4).")
+@click.option("--gateway-port", type=int, default=None)
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--demo-speed", type=float, default=1.0, help="Demo clock multiplier.")
+@friendly_errors
+def run(demo_speed: float, **overrides: Any) -> None:
+    """Run the whole pipeline: broker, topics, poller, workers, notifier, gateway."""
+    from streams.runner import run_pipeline
+
+    s = settings_from(kafka_bootstrap=overrides.pop("bootstrap"), **overrides)
+    sys.exit(run_pipeline(s, demo_speed=demo_speed))
+
+
+@cli.command()
+@click.option("--index", type=int, default=0, help="Worker number (its data dir and web port).")
+@friendly_errors
+def worker(index: int) -> None:
+    """Run one faust stream worker (needs NEWSSTREAM_KAFKA_BOOTSTRAP)."""
+    from streams.worker.app import run_worker
+
+    run_worker(settings_from(), index)
+
+
+@cli.command()
+@friendly_errors
+def poller() -> None:
+    """Run the feed poller."""
+    from streams.ingest.service import run_poller
+
+    s = settings_from()
+    asyncio.run(run_poller(s, s.feeds_file))
+
+
+@cli.command()
+@friendly_errors
+def notifier() -> None:
+    """Run the notifier: deliver alerts to Slack, webhooks and the console."""
+    from streams.deliver.notifier import run_notifier
+
+    s = settings_from()
+    asyncio.run(run_notifier(s, s.alerts_file))
+
+
+@cli.command()
+@friendly_errors
+def gateway() -> None:
+    """Run the gateway: live page, SSE/WebSocket alerts, API."""
+    from streams.gateway.service import run_gateway
+
+    asyncio.run(run_gateway(settings_from()))
+
+
+@cli.command("demo-feeds")
+@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--speed", type=float, default=1.0, show_default=True)
+@friendly_errors
+def demo_feeds(port: int, speed: float) -> None:
+    """Serve the bundled demo feeds on loopback."""
+    from aiohttp import web
+
+    from streams.demo.server import DemoFeeds
+
+    settings_from()
+    feeds = DemoFeeds(f"http://127.0.0.1:{port}", speed=speed)
+    web.run_app(feeds.app(), host="127.0.0.1", port=port, print=None, handle_signals=True)
+
+
+# ---- batch commands: the same code as the stream workers ------------------------------
+
+
+def read_json_lines(stream: IO[bytes], what: str) -> Iterator[dict[str, Any]]:
+    """Yield each JSON object line; report a bad line on stderr and go on."""
+    for n, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            click.echo(f"{what}: line {n}: not JSON ({exc}); skipped", err=True)
+            continue
+        if not isinstance(rec, dict):
+            click.echo(f"{what}: line {n}: not a JSON object; skipped", err=True)
+            continue
+        yield rec
+
+
+def write_json_lines(records: Iterable[dict[str, Any]]) -> int:
+    out = sys.stdout.buffer
+    n = 0
+    for rec in records:
+        out.write(orjson.dumps(rec, default=_default) + b"\n")
+        n += 1
+    out.flush()
+    return n
+
+
+def _default(obj: Any) -> Any:
+    if hasattr(obj, "__slots__"):
+        return {k: getattr(obj, k) for k in obj.__slots__}
+    raise TypeError
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@friendly_errors
+def parse(inputs: tuple[str, ...]) -> None:
+    """Parse feeds (files, URLs or - for stdin) into one JSON line per article."""
+    from streams.ingest.batch import parse_paths
+
+    settings_from()
+    write_json_lines(parse_paths(inputs, on_error=lambda msg: click.echo(msg, err=True)))
+
+
+@cli.command()
+@click.option("--window-hours", type=float, default=72.0, show_default=True)
+@friendly_errors
+def cluster(window_hours: float) -> None:
+    """Read JSON-lines articles on stdin; write each back with story_id and duplicate_of."""
+    from streams.stories import cluster_records
+
+    settings_from()
+    write_json_lines(
+        cluster_records(read_json_lines(sys.stdin.buffer, "cluster"), window_hours=window_hours)
+    )
+
+
+@cli.command()
+@click.option("--taxonomy", type=click.Path(path_type=Path), default=None)
+@click.option("--explain", is_flag=True, help="Say why, in words.")
+@friendly_errors
+def classify(taxonomy: Path | None, explain: bool) -> None:
+    """Read JSON-lines articles on stdin; add categories, figures, places, severity."""
+    from streams.understand import Analyzer, classify_record
+
+    settings_from()
+    analyzer = Analyzer.from_file(taxonomy) if taxonomy else Analyzer.default()
+
+    def records() -> Iterator[dict[str, Any]]:
+        for rec in read_json_lines(sys.stdin.buffer, "classify"):
+            if not isinstance(rec.get("title"), str):
+                click.echo("classify: a line without a string `title`; skipped", err=True)
+                continue
+            yield classify_record(analyzer, rec, explain=explain)
+
+    write_json_lines(records())
+
+
+@cli.command("eval")
+@click.option("--taxonomy", type=click.Path(path_type=Path), default=None)
+@click.option("--set", "eval_set", type=click.Path(path_type=Path), default=None)
+@friendly_errors
+def eval_cmd(taxonomy: Path | None, eval_set: Path | None) -> None:
+    """Per-category precision, recall and F1 of the classifier on our evaluation set."""
+    from streams.understand import Analyzer, evaluate, format_report
+
+    settings_from()
+    analyzer = Analyzer.from_file(taxonomy) if taxonomy else Analyzer.default()
+    path = eval_set or Path(__file__).resolve().parent.parent / "tests/eval/understand_eval.jsonl"
+    click.echo(format_report(evaluate(analyzer, path)))

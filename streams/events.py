@@ -169,6 +169,21 @@ class EnrichedEvent:
 
 
 @dataclass(slots=True)
+class UnderstoodArticle:
+    """Internal (``<prefix>stories-in``): an article with what the understanding stage
+    found, on its way to the story stage."""
+
+    article: Article
+    categories: list[Category] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    attribution: list[Attribution] = field(default_factory=list)
+    severity: int = 1
+    understood_at: str = ""
+    schema_version: int = ENRICHED_SCHEMA_VERSION
+
+
+@dataclass(slots=True)
 class Alert:
     """A rule decided a story deserves attention. Topic ``<prefix>alerts``, key ``story_id``.
 
@@ -271,6 +286,13 @@ _HINTS: dict[type, dict[str, tuple[str, type]]] = {
         "places": ("list", Place),
         "attribution": ("list", Attribution),
     },
+    UnderstoodArticle: {
+        "article": ("one", Article),
+        "categories": ("list", Category),
+        "figures": ("list", Figure),
+        "places": ("list", Place),
+        "attribution": ("list", Attribution),
+    },
     Alert: {
         "categories": ("list", Category),
         "figures": ("list", Figure),
@@ -282,6 +304,7 @@ _HINTS: dict[type, dict[str, tuple[str, type]]] = {
 _VERSIONS: dict[type, int] = {
     Article: ARTICLE_SCHEMA_VERSION,
     EnrichedEvent: ENRICHED_SCHEMA_VERSION,
+    UnderstoodArticle: ENRICHED_SCHEMA_VERSION,
     Alert: ALERT_SCHEMA_VERSION,
     DeadLetter: DEADLETTER_SCHEMA_VERSION,
 }

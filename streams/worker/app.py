@@ -1,0 +1,104 @@
+"""The faust application: topics, tables and agents of the stream worker.
+
+Three stages (docs/architecture.md):
+1. ``understand`` — articles (key article_id, N partitions): drop exact repeats,
+   classify + extract, forward to ``stories-in``. Parallel across workers.
+2. ``stories`` — stories-in (1 partition): the story index decides duplicate / update /
+   join / new story, emits enriched events (key story_id) and per-category copies.
+   One serial decision point, so two outlets' copies of one event can never race.
+3. ``alerts`` — events (key story_id, N partitions): one alert per story, updates after.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faust
+
+from streams.settings import Settings
+from streams.topics import TopicNames, topic_names
+
+faust.transport.drivers.TRANSPORTS.aliases["newsstream"] = "streams.worker.transport:Transport"
+
+
+@dataclass
+class Counters:
+    """Per-process counts, exposed as metrics and in logs."""
+
+    articles: int = 0
+    exact_repeats: int = 0
+    duplicates: int = 0
+    updates: int = 0
+    new_stories: int = 0
+    joined: int = 0
+    alerts: int = 0
+    dead_letters: int = 0
+    by_category: dict[str, int] = field(default_factory=dict)
+
+
+class NewsApp(faust.App):
+    """faust.App with our fetch wait and our context (settings, topic names, counters)."""
+
+    fetch_max_wait_ms: int
+    settings: Settings
+    names: TopicNames
+    counters: Counters
+
+
+def create_app(settings: Settings, worker_index: int = 0) -> NewsApp:
+    if settings.kafka_bootstrap is None:
+        raise RuntimeError("the worker needs NEWSSTREAM_KAFKA_BOOTSTRAP")
+    brokers = [f"newsstream://{hp.strip()}" for hp in settings.kafka_bootstrap.split(",")]
+    # the host name keeps replicas that share a volume (compose --scale) apart
+    datadir = Path(settings.data_dir) / f"worker-{socket.gethostname()}-{worker_index}"
+    app = NewsApp(
+        f"{settings.topic_prefix}worker",
+        broker=brokers,
+        store=settings.table_store,
+        datadir=str(datadir),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        key_serializer="raw",
+        value_serializer="raw",
+        broker_rebalance_timeout=settings.rebalance_timeout_s,
+        broker_session_timeout=max(settings.rebalance_timeout_s, 10.0),
+        broker_heartbeat_interval=1.0,
+        broker_request_timeout=max(settings.rebalance_timeout_s, 10.0) + 30.0,
+        broker_commit_interval=1.0,
+        producer_acks=-1,
+        producer_linger_ms=1,
+        stream_recovery_delay=0.0,
+        table_cleanup_interval=60.0,
+        web_enabled=True,
+        web_bind="127.0.0.1",
+        web_port=settings.worker_web_port + worker_index,
+        web_host="127.0.0.1",
+        autodiscover=False,
+        logging_config=None,
+    )
+    app.fetch_max_wait_ms = settings.fetch_max_wait_ms
+    app.settings = settings
+    app.names = topic_names(settings)
+    app.counters = Counters()
+    from streams.worker import agents
+
+    agents.register(app)
+    return app
+
+
+def run_worker(settings: Settings, worker_index: int = 0) -> None:
+    """Run one worker process until SIGTERM/SIGINT (faust's Worker handles signals)."""
+    from faust.worker import Worker
+
+    app = create_app(settings, worker_index)
+    worker: Any = Worker(
+        app,
+        loglevel=settings.log_level.lower() if settings.log_level != "INFO" else "warning",
+        quiet=True,
+        redirect_stdouts=False,
+        override_logging=False,
+    )
+    worker.execute_from_commandline()
