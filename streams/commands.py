@@ -133,7 +133,15 @@ def parse(inputs: tuple[str, ...]) -> None:
     from streams.ingest.batch import parse_paths
 
     settings_from()
-    write_json_lines(parse_paths(inputs, on_error=lambda msg: click.echo(msg, err=True)))
+
+    def articles() -> Iterator[dict[str, Any]]:
+        for rec in parse_paths(inputs):
+            if "error" in rec:  # a bad input is reported and skipped; the rest goes on
+                click.echo(f"parse: {rec.get('feed') or '-'}: {rec['error']}", err=True)
+                continue
+            yield rec
+
+    write_json_lines(articles())
 
 
 @cli.command()

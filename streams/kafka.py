@@ -39,6 +39,8 @@ def make_consumer(settings: Settings, *topics: str, **overrides: Any) -> AIOKafk
         "bootstrap_servers": bootstrap_of(settings),
         "fetch_max_wait_ms": settings.fetch_max_wait_ms,
         "rebalance_timeout_ms": int(settings.rebalance_timeout_s * 1000),
+        "session_timeout_ms": settings.session_timeout_ms,
+        "heartbeat_interval_ms": settings.heartbeat_interval_ms,
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
     }

@@ -38,7 +38,7 @@ def validate_config_files(settings: Settings) -> dict[str, Any]:
     analyzer = (
         Analyzer.from_file(settings.taxonomy_file) if settings.taxonomy_file else Analyzer.default()
     )
-    facts["categories"] = tuple(analyzer.category_names())
+    facts["categories"] = tuple(c.name for c in analyzer.taxonomy.categories)
     facts["alerts"] = load_rules(settings.alerts_file) if settings.alerts_file else None
     return facts
 
@@ -103,6 +103,9 @@ def run_pipeline(settings: Settings, demo_speed: float = 1.0) -> int:
             "broker", newsstream_argv("broker", "--host", settings.broker_host, "--port", str(port))
         )
         status.append(("broker", f"embedded Tansu at {bootstrap} (memory-only: gone when it stops)"))
+        # Tansu: a joining member waits about half its session; keep it short here
+        env.setdefault("NEWSSTREAM_SESSION_TIMEOUT_MS", "2000")
+        env.setdefault("NEWSSTREAM_HEARTBEAT_INTERVAL_MS", "500")
     else:
         bootstrap = settings.kafka_bootstrap
         status.append(("broker", f"Kafka at {bootstrap}"))

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # data waiting (../shared/BROKER.md), so it is the per-hop latency floor.
     fetch_max_wait_ms: int = Field(default=10, ge=1, le=10_000)
     rebalance_timeout_s: float = Field(default=3.0, gt=0, le=600)
+    # Group membership. Apache Kafka refuses sessions under 6 s by default; on the embedded
+    # broker a joining member waits about half the session, so `run` sets it low there.
+    session_timeout_ms: int = Field(default=10_000, ge=500, le=300_000)
+    heartbeat_interval_ms: int = Field(default=3_000, ge=100, le=60_000)
     # Faust tables: memory:// for tests, rocksdb:// for production (needs rocksdict).
     table_store: str = "memory://"
 

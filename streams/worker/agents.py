@@ -35,7 +35,7 @@ def register(app: NewsApp) -> None:
     settings = app.settings
     counters = app.counters
     analyzer = _analyzer(app)
-    categories = set(analyzer.category_names()) | {"other"}
+    categories = {c.name for c in analyzer.taxonomy.categories} | {"other"}
 
     articles = app.topic(names.articles)
     stories_in = app.topic(names.stories_in, partitions=1)

@@ -1,0 +1,98 @@
+"""Worker state: faust tables (the durable truth, via their changelogs) paired with the
+pure in-memory structures the core works on.
+
+The story index lives in memory for speed; every entry it adds is also written to the
+``story-entries`` table. After a restart or a rebalance the table is recovered from its
+changelog and the index is rebuilt from it before the next decision.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from streams.alerts.decider import AlertDecider, StoryAlertState
+from streams.alerts.rules import RuleSet
+from streams.events import Alert, EnrichedEvent, UnderstoodArticle
+from streams.logs import get_logger
+from streams.stories import StoryIndex, features_for
+from streams.stories.entry import IndexEntry
+
+log = get_logger("worker.state")
+
+
+class StoryIndexTable:
+    def __init__(self, app: Any, window_hours: float) -> None:
+        self.window_hours = window_hours
+        self.table = app.Table(
+            "story-entries",
+            default=None,
+            partitions=1,
+            key_serializer="raw",
+            value_serializer="raw",
+        )
+        self.index = StoryIndex(window_hours=window_hours)
+        self._stale = True
+        app.on_partitions_assigned.connect(self._on_assigned)
+
+    async def _on_assigned(self, *args: Any, **kwargs: Any) -> None:
+        # the table may have gained or lost partitions: rebuild before the next decision
+        self._stale = True
+
+    def _rebuild(self) -> None:
+        index = StoryIndex(window_hours=self.window_hours)
+        entries = []
+        for _key, raw in self.table.items():
+            if raw is None:
+                continue
+            try:
+                entries.append(IndexEntry.from_dict(orjson.loads(raw)))
+            except Exception as exc:  # a corrupt entry costs one article, not the index
+                log.warning("skipping bad story entry", extra={"error": str(exc)})
+        entries.sort(key=lambda e: e.published_ts)
+        for entry in entries:
+            index.add_entry(entry)
+        self.index = index
+        self._stale = False
+        log.info("story index rebuilt", extra={"articles": len(entries)})
+
+    def assign(self, item: UnderstoodArticle) -> Any:
+        if self._stale:
+            self._rebuild()
+        doc = features_for(item.article, item.places, item.figures)
+        decision = self.index.assign(doc)
+        if decision.kind != "duplicate":
+            entry = self.index.entry_for(doc.article_id)
+            if entry is not None:
+                self.table[doc.article_id.encode()] = orjson.dumps(entry.to_dict())
+        return decision
+
+    def expire(self, now_ts: float) -> int:
+        if self._stale:
+            return 0
+        forgotten = self.index.expire_ids(now_ts)
+        for article_id in forgotten:
+            self.table.pop(article_id.encode(), None)
+        return len(forgotten)
+
+
+class AlertStateTable:
+    def __init__(self, app: Any, alerts_file: Path | None) -> None:
+        self.table = app.Table(
+            "alert-state", default=None, key_serializer="raw", value_serializer="raw"
+        )
+        self.rules = RuleSet(alerts_file)
+        self.decider = AlertDecider(self.rules)
+
+    def decide(self, event: EnrichedEvent) -> Alert | None:
+        self.rules.reload_if_changed()
+        key = event.story_id.encode()
+        raw = self.table.get(key)
+        state = StoryAlertState.from_dict(orjson.loads(raw)) if raw is not None else None
+        alert, new_state = self.decider.decide(event, state, datetime.now(UTC))
+        if new_state != state:
+            self.table[key] = orjson.dumps(new_state.to_dict())
+        return alert
