@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-faults lint eval bench fmt clean
+.PHONY: run test test-faults lint eval bench fmt clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/newsstream run $(ARGS)
 
-test: $(STAMP)
+# Debian's chromium for the live-page browser test (skipped without it, except in CI)
+chromium:
+	sh scripts/install-chromium.sh
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q -m "not faults" $(PYTEST_ARGS)
 
 test-faults: $(STAMP)

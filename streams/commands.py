@@ -87,7 +87,9 @@ def demo_feeds(port: int, speed: float) -> None:
 
     settings_from()
     feeds = DemoFeeds(f"http://127.0.0.1:{port}", speed=speed)
-    web.run_app(feeds.app(), host="127.0.0.1", port=port, print=None, handle_signals=True)
+    web.run_app(
+        feeds.app(), host="127.0.0.1", port=port, print=None, handle_signals=True, access_log=None
+    )
 
 
 # ---- batch commands: the same code as the stream workers ------------------------------

@@ -22,6 +22,8 @@ from streams.topics import DEFAULT_CATEGORIES, topic_specs
 
 log = get_logger("run")
 
+DEMO_ALERTS = Path(__file__).resolve().parent / "demo" / "alerts.yaml"
+
 
 def validate_config_files(settings: Settings) -> dict[str, Any]:
     """Load every config file once, so a bad one stops start-up before anything runs.
@@ -49,15 +51,15 @@ def demo_feeds_file(settings: Settings, base_url: str) -> Path:
 
     outlets, _ = load_demo()
     doc = {
-        "poller": {"allow_private": ["127.0.0.1"]},
+        "poller": {"allow_private": ["127.0.0.1"], "per_host_rate": 50, "per_host_concurrency": 8},
         "feeds": [
             {
                 "url": base_url + feed_path(o),
                 "outlet": o.name,
                 "language": o.language,
                 "tags": ["demo"],
-                "min_interval": "2s",
-                "max_interval": "5s",
+                "min_interval": 2,
+                "max_interval": 5,
             }
             for o in outlets.values()
         ],
@@ -121,6 +123,8 @@ def run_pipeline(settings: Settings, demo_speed: float = 1.0) -> int:
             )
         )
         env["NEWSSTREAM_FEEDS_FILE"] = str(demo_feeds_file(settings, base))
+        if settings.alerts_file is None:
+            env["NEWSSTREAM_ALERTS_FILE"] = str(DEMO_ALERTS)
         status.append(("feeds", f"demo: 4 outlets served from {base}/ (our own writing)"))
     else:
         n = len(facts["feeds"].feeds)
@@ -177,6 +181,8 @@ def run_pipeline(settings: Settings, demo_speed: float = 1.0) -> int:
 
 def _destinations(settings: Settings) -> str:
     parts = []
+    if settings.alerts_file is None and settings.feeds_file is None:
+        parts.append("demo rules")
     if settings.alerts_file:
         parts.append(f"rules in {settings.alerts_file}")
     if settings.slack_bot_token is not None:

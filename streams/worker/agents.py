@@ -48,8 +48,8 @@ def register(app: NewsApp) -> None:
         "article-versions",
         default=None,
         partitions=settings.partitions,
-        key_serializer="raw",
-        value_serializer="raw",
+        key_type=bytes,
+        value_type=bytes,
     )
     stories = StoryIndexTable(app, window_hours=settings.story_window_hours)
     alert_states = AlertStateTable(app, settings.alerts_file)

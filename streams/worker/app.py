@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from faust.transport.drivers import TRANSPORTS
 
 from streams.settings import Settings
 from streams.topics import TopicNames, topic_names
 
-faust.transport.drivers.TRANSPORTS.aliases["newsstream"] = "streams.worker.transport:Transport"
+TRANSPORTS.aliases["newsstream"] = "streams.worker.transport:Transport"
 
 
 @dataclass

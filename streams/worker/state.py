@@ -31,8 +31,8 @@ class StoryIndexTable:
             "story-entries",
             default=None,
             partitions=1,
-            key_serializer="raw",
-            value_serializer="raw",
+            key_type=bytes,
+            value_type=bytes,
         )
         self.index = StoryIndex(window_hours=window_hours)
         self._stale = True
@@ -82,7 +82,7 @@ class StoryIndexTable:
 class AlertStateTable:
     def __init__(self, app: Any, alerts_file: Path | None) -> None:
         self.table = app.Table(
-            "alert-state", default=None, key_serializer="raw", value_serializer="raw"
+            "alert-state", default=None, key_type=bytes, value_type=bytes
         )
         self.rules = RuleSet(alerts_file)
         self.decider = AlertDecider(self.rules)

@@ -1,0 +1,162 @@
+"""What the story index remembers about an article: a few dozen small ints.
+
+``features_for`` turns an Article into a StoryDoc (plain text and identity);
+``fingerprint`` turns a StoryDoc into a Fingerprint (hashes only); ``band_keys``
+names the buckets an article is filed under, which also serve as repartition keys
+when the index is split across workers. Pure module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from streams.errors import InputError
+from streams.events import Article, Figure, Place
+from streams.stories import text as tx
+from streams.stories.places import city_keys
+
+LEDE_WORDS = 45  # rewrites agree on the lede; later paragraphs drift to background
+MAX_TOKENS = 24
+MAX_NAMES = 8
+MAX_PLACES = 6
+MAX_NUMBERS = 6
+MAX_BAND_KEYS = 10
+SKETCH_K = 8
+
+
+@dataclass(slots=True)
+class StoryDoc:
+    """What the index needs from an article; built by ``features_for``."""
+
+    article_id: str
+    url: str
+    outlet: str
+    published_ts: float
+    title: str
+    text: str  # summary and content, without the title
+    content_hash: str
+    places: list[str] = field(default_factory=list)  # place names; "cc:XX" for countries
+    figures: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True, frozen=True)
+class Fingerprint:
+    tokens: tuple[int, ...]  # keyword stems of title + lede
+    names: tuple[int, ...]  # capitalised names that are not places
+    places: tuple[int, ...]  # cities / regions
+    numbers: tuple[int, ...]  # stated numbers x10, years excluded
+    sketch: tuple[int, ...]  # bottom-k of word 3-shingles of the body: near-copy test
+    title_hash: int
+    text_hash: int
+
+
+def parse_ts(value: str) -> float:
+    """ISO-8601 to epoch seconds (naive times are UTC); InputError when unusable."""
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise InputError(f"published: not an ISO-8601 time: {value!r}") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def features_for(
+    article: Article, places: Sequence[Place] = (), figures: Sequence[Figure] = ()
+) -> StoryDoc:
+    """The StoryDoc for an article, with the places and figures understanding found."""
+    names = [
+        (f"cc:{p.country_code}" if p.kind == "country" and p.country_code else p.name)
+        for p in places
+    ]
+    figs: dict[str, float] = {}
+    for f in figures:
+        figs[f.kind] = max(figs.get(f.kind, f.value), f.value)
+    body = "\n".join(p for p in (article.summary, article.content) if p)
+    return StoryDoc(
+        article_id=article.article_id,
+        url=article.url,
+        outlet=article.outlet,
+        published_ts=parse_ts(article.published),
+        title=article.title,
+        text=body,
+        content_hash=article.content_hash or f"{tx.h64(article.text()):016x}",
+        places=names,
+        figures=figs,
+    )
+
+
+def _lede(text: str) -> str:
+    ws = text.split()
+    return " ".join(ws[:LEDE_WORDS])
+
+
+def _distinct(values: list[int], cap: int) -> tuple[int, ...]:
+    out: dict[int, None] = {}
+    for v in values:
+        out.setdefault(v, None)
+        if len(out) >= cap:
+            break
+    return tuple(out)
+
+
+def fingerprint(doc: StoryDoc) -> Fingerprint:
+    lede = _lede(doc.text)
+    runs = tx.capitalised_runs(lede)
+    if not tx.is_title_case(doc.title):
+        runs = tx.capitalised_runs(doc.title) + runs
+    given = [p for p in doc.places if not p.startswith("cc:")]
+    place_ids = [*city_keys(given), *city_keys(runs)]
+    for p in given:
+        if not city_keys([p]):
+            place_ids.append(p.lower())
+    place_words = {tx.stem(w) for key in given for w in key.split()}
+    place_words |= {tx.stem(w) for r in runs if city_keys([r]) for w in r.split()}
+    place_words |= {tx.stem(w) for r in runs for w in r.split() if city_keys([w])}
+    name_words = [
+        tx.stem(w) for r in runs for w in r.split() if tx.stem(w) not in place_words and len(w) > 2
+    ]
+    # tokens say what happened; who and where are compared separately
+    named = place_words | set(name_words)
+    stems = [s for s in tx.keyword_stems(f"{doc.title}\n{lede}") if s not in named]
+    numbers: list[int] = []
+    for w in tx.words(f"{doc.title}\n{lede}"):
+        v = tx.number_value(w)
+        if v is not None and not tx.is_year(v):
+            numbers.append(round(v * 10))
+    body_words = [w.lower() for w in tx.words(doc.text or doc.title)]
+    return Fingerprint(
+        tokens=_distinct([tx.h32(s) for s in stems], MAX_TOKENS),
+        names=_distinct([tx.h32(n) for n in name_words], MAX_NAMES),
+        places=_distinct([tx.h32(p) for p in place_ids], MAX_PLACES),
+        numbers=_distinct(numbers, MAX_NUMBERS),
+        sketch=tx.bottom_k(tx.shingles(body_words), SKETCH_K),
+        title_hash=tx.h32(" ".join(tx.words(doc.title.lower()))),
+        text_hash=tx.h32(" ".join(tx.words(doc.text.lower()))),
+    )
+
+
+def band_ints(fp: Fingerprint) -> list[int]:
+    """Bucket keys: places and names first (rare, telling), then keyword stems.
+
+    Keywords are taken in hash order, a consistent random pick (a MinHash with one
+    row per band), so two rewrites that share most keywords share some keys.
+    """
+    keys = list(dict.fromkeys([*fp.places, *fp.names]))
+    for t in sorted(fp.tokens):
+        if len(keys) >= MAX_BAND_KEYS:
+            break
+        if t not in keys:
+            keys.append(t)
+    return keys[:MAX_BAND_KEYS]
+
+
+def band_keys(fp: Fingerprint) -> list[str]:
+    """Band keys as strings, usable as Kafka repartition keys."""
+    return [f"{k:08x}" for k in band_ints(fp)]

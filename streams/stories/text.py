@@ -1,0 +1,233 @@
+"""Word-level text features for story matching: tokens, names, numbers, stable hashes.
+
+Pure module. Hashes are stable across processes (crc32 / blake2b, never ``hash()``)
+because fingerprints are stored in a changelog and compared after a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+
+_WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’\-]*|\d[\d,]*(?:\.\d+)?")
+_SENTENCE_END = re.compile(r"[.!?:;]\s*$")
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Function words plus newsroom filler that every story shares ("said", "latest", "report").
+STOPWORDS = _word_set(
+    """a about above after again against all also am amid an and any are around as at be
+    been before being below between both but by can could did do does doing down during each
+    few for from further had has have having he her here hers him his how i if in into is it
+    its itself just me more most my no nor not now of off on once only or other our out over
+    own same she should so some such than that the their them then there these they this
+    those through to too under until up very was we were what when where which while who whom
+    why will with would you your yet via per since says say said saying told tells according
+    report reports reported reporting news latest update updates live breaking new week day
+    today yesterday tonight morning evening night monday tuesday wednesday thursday friday
+    saturday sunday officials official authorities source sources people local least
+    several dozen many more than were being told statement added near"""
+)
+
+# Words a rewrite swaps for each other; folded so outlets' phrasings meet.
+_SYNONYMS = {
+    "dead": "kill",
+    "killed": "kill",
+    "kills": "kill",
+    "killing": "kill",
+    "died": "kill",
+    "die": "kill",
+    "dies": "kill",
+    "death": "kill",
+    "deaths": "kill",
+    "toll": "kill",
+    "deadly": "kill",
+    "fatal": "kill",
+    "lives": "kill",
+    "injured": "injur",
+    "injures": "injur",
+    "injuring": "injur",
+    "wounded": "injur",
+    "wounding": "injur",
+    "wounds": "injur",
+    "hurt": "injur",
+    "injuries": "injur",
+    "explosion": "blast",
+    "explosions": "blast",
+    "blasts": "blast",
+    "exploded": "blast",
+    "uav": "drone",
+    "uavs": "drone",
+    "drones": "drone",
+    "talks": "talk",
+    "negotiations": "talk",
+    "negotiators": "talk",
+    "negotiation": "talk",
+    "meeting": "talk",
+    "meet": "talk",
+    "meets": "talk",
+    "factory": "plant",
+    "facility": "plant",
+    "works": "plant",
+    "factories": "plant",
+    "walkout": "strike",
+    "stoppage": "strike",
+    "fire": "blaze",
+    "fires": "blaze",
+    "blaze": "blaze",
+}
+
+NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+}
+
+
+def h32(text: str) -> int:
+    """Stable 32-bit hash of a token (never 0, so 0 can mean "empty")."""
+    return zlib.crc32(text.encode("utf-8")) or 1
+
+
+def h64(text: str) -> int:
+    """Stable 64-bit hash for identities (article ids, URLs); never 0."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()) or 1
+
+
+def stem(word: str) -> str:
+    """Lower-case and fold the endings that differ between rewrites of one headline."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.strip("'-")
+    syn = _SYNONYMS.get(w)
+    if syn is not None:
+        return syn
+    if len(w) > 5 and w.endswith("ing"):
+        w = w[:-3]
+    elif len(w) > 4 and w.endswith("ed"):
+        w = w[:-2]
+    elif len(w) > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    return w
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def number_value(word: str) -> float | None:
+    """The number a token states ("12", "1,200", "twelve"), or None."""
+    if word[0].isdigit():
+        try:
+            return float(word.replace(",", ""))
+        except ValueError:
+            return None
+    n = NUMBER_WORDS.get(word.lower())
+    return None if n is None else float(n)
+
+
+def is_year(value: float) -> bool:
+    return value.is_integer() and 1900 <= value <= 2100
+
+
+def keyword_stems(text: str) -> list[str]:
+    """Content-word stems in order, stopwords and numbers removed."""
+    out: list[str] = []
+    for w in words(text):
+        if w[0].isdigit() or w.lower() in NUMBER_WORDS:
+            continue
+        s = stem(w)
+        if len(s) > 1 and s not in STOPWORDS and w.lower() not in STOPWORDS:
+            out.append(s)
+    return out
+
+
+def is_title_case(text: str) -> bool:
+    """Headline style where most words are capitalised, so capitals say nothing."""
+    ws = [w for w in words(text) if w[0].isalpha() and w.lower() not in STOPWORDS]
+    if len(ws) < 3:
+        return False
+    caps = sum(1 for w in ws if w[0].isupper())
+    return caps / len(ws) > 0.6
+
+
+def capitalised_runs(text: str) -> list[str]:
+    """Runs of capitalised words that do not open a sentence: likely names and places.
+
+    A sentence-opening word is kept only when it continues into another capitalised
+    word ("Kharkiv Mayor ..." keeps "Kharkiv Mayor"), since a lone opener is usually
+    an ordinary word.
+    """
+    runs: list[str] = []
+    current: list[str] = []
+    opener = True
+    current_opens = False
+    for m in _WORD.finditer(text):
+        w = m.group(0)
+        gap = text[max(0, m.start() - 3) : m.start()]
+        starts_sentence = opener or bool(_SENTENCE_END.search(gap))
+        if w[0].isupper() and w.lower() not in STOPWORDS:
+            if not current:
+                current_opens = starts_sentence
+            current.append(w)
+        else:
+            if current and (not current_opens or len(current) > 1):
+                runs.append(" ".join(current))
+            current = []
+        opener = False
+    if current and (not current_opens or len(current) > 1):
+        runs.append(" ".join(current))
+    return runs
+
+
+def shingles(tokens: list[str], size: int = 3) -> list[str]:
+    if len(tokens) < size:
+        return [" ".join(tokens)] if tokens else []
+    return [" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]
+
+
+def bottom_k(items: list[str], k: int = 8) -> tuple[int, ...]:
+    """The k smallest shingle hashes: a MinHash sketch whose overlap estimates resemblance."""
+    return tuple(sorted({h32(x) for x in items})[:k])
+
+
+def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard of the shingle sets two bottom-k sketches came from."""
+    if not a or not b:
+        return 0.0
+    k = min(len(a), len(b))
+    union_bottom = sorted(set(a) | set(b))[:k]
+    both = set(a) & set(b)
+    return sum(1 for x in union_bottom if x in both) / k

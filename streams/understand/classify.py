@@ -1,0 +1,120 @@
+"""Multi-label classification with the taxonomy's weighted patterns. Pure module.
+
+A category's score is a noisy-or of the weights of its distinct patterns that matched
+(a pattern counts once, however often it matches; a title match is boosted). A match is
+dropped when one of the category's block patterns overlaps it (a workers' strike, to
+strike a deal, a denial) or when a required cue group has no match within its window.
+
+Patterns, cue groups and blocks are all found in one pass of a shared anchor index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from streams.events import Category, Evidence
+from streams.understand.anchors import AnchorIndex
+from streams.understand.taxonomy import PatternSpec, Taxonomy
+from streams.understand.text import Doc
+
+MAX_EVIDENCE = 6
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    cat: int
+    pat: int  # pattern index; -1 for a cue group, -2 for a block
+    cue: str = ""
+
+
+class Classifier:
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        # patterns, cue groups and blocks of every category share one index, so each
+        # anchor is looked for once per article
+        self._index: AnchorIndex[_Ref] = AnchorIndex()
+        for ci, cat in enumerate(taxonomy.categories):
+            for pi, pat in enumerate(cat.patterns):
+                self._index.add(pat.regex, _Ref(ci, pi))
+            for name, regexes in cat.cues.items():
+                for rx in regexes:
+                    self._index.add(rx, _Ref(ci, -1, name))
+            for rx in cat.block:
+                self._index.add(rx, _Ref(ci, -2))
+
+    def classify(self, doc: Doc) -> list[Category]:
+        cats = self.taxonomy.categories
+        hits: list[tuple[_Ref, int, int]] = []
+        spans: dict[tuple[int, str], list[Span]] = {}  # (category, cue name | "") -> spans
+        for ref, start, end in self._index.finditer(doc.low, doc.words):
+            if ref.pat >= 0:
+                hits.append((ref, start, end))
+            else:
+                spans.setdefault((ref.cat, ref.cue), []).append((start, end))
+        best: list[dict[int, float]] = [{} for _ in cats]  # pattern index -> best weight
+        evidence: list[list[Evidence]] = [[] for _ in cats]
+        boost = self.taxonomy.title_boost
+        for ref, start, end in hits:
+            pat = cats[ref.cat].patterns[ref.pat]
+            fi = doc.field_index(start)
+            lo, hi = doc.bounds[fi]
+            if end > hi:
+                continue
+            if pat.requires and not _cues_present(spans, ref.cat, pat, start, end, lo, hi):
+                continue
+            if any(s < end and e > start for s, e in spans.get((ref.cat, ""), ())):
+                continue  # blocked
+            w = min(1.0, pat.weight * boost) if doc.fields[fi] == "title" else pat.weight
+            if w > best[ref.cat].get(ref.pat, 0.0):
+                best[ref.cat][ref.pat] = w
+            ev = evidence[ref.cat]
+            if len(ev) < MAX_EVIDENCE and not any(_overlaps(e, doc, start, end) for e in ev):
+                ev.append(doc.evidence(start, end))
+        out: list[Category] = []
+        for ci, cat in enumerate(cats):
+            if not best[ci]:
+                continue
+            miss = 1.0
+            for w in best[ci].values():
+                miss *= 1.0 - w
+            score = round(1.0 - miss, 3)
+            if score >= cat.threshold:
+                out.append(Category(cat.name, score, sorted(evidence[ci], key=_evidence_order)))
+        out.sort(key=lambda c: -c.score)
+        return out
+
+    def pattern_for(self, category: str, evidence: Evidence) -> PatternSpec | None:
+        """The first pattern of ``category`` that matches this evidence (for explanations)."""
+        for cat in self.taxonomy.categories:
+            if cat.name == category:
+                for p in cat.patterns:
+                    if p.regex.fullmatch(evidence.text.lower()):
+                        return p
+        return None
+
+
+_FIELD_ORDER = {"title": 0, "summary": 1, "content": 2}
+
+
+def _cues_present(
+    spans: dict[tuple[int, str], list[Span]], ci: int, pat: PatternSpec,
+    start: int, end: int, lo: int, hi: int,
+) -> bool:
+    w0, w1 = max(lo, start - pat.window), min(hi, end + pat.window)
+    for name in pat.requires:
+        # a cue inside the window that is not the match itself ("strikes" is a cue too)
+        if not any(
+            s >= w0 and e <= w1 and (e <= start or s >= end) for s, e in spans.get((ci, name), ())
+        ):
+            return False
+    return True
+
+
+def _overlaps(e: Evidence, doc: Doc, start: int, end: int) -> bool:
+    field, s, t = doc.local(start, end)
+    return e.field == field and e.start < t and s < e.end
+
+
+def _evidence_order(e: Evidence) -> tuple[int, int]:
+    return _FIELD_ORDER.get(e.field, 3), e.start

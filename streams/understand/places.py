@@ -1,0 +1,169 @@
+"""Countries, regions and cities an article names, and which of them is where it happened.
+Pure module.
+
+Candidates are capitalised word runs looked up in the gazetteer (longest first). Words
+that are also ordinary English ("Reading", "Nice", "Van") count only when capitalised in
+running text right after a locative word; in a Title Case headline they never count.
+A place is the *event* place when it follows a locative word ("in", "near", "struck") in a
+sentence that carries category evidence, or when it is the dateline ("KYIV, Ukraine —").
+"""
+
+from __future__ import annotations
+
+import re
+
+from streams.events import Place
+from streams.understand.gazetteer import AMBIGUOUS, Entry, gazetteer
+from streams.understand.text import Doc
+
+_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:[ \t]+(?:[A-Z][\w'’-]*|al-\w+|el-\w+))*")
+_DATELINE = re.compile(r"([A-Z][A-Z'’. -]{2,30}?)(?:,\s*([A-Z][\w .-]{2,30}?))?\s*(?:\([^)]*\))?\s*[—–-]")
+_LOCATIVE = frozenset(
+    """in on near at outside over into across around from inside targeting targeted hit hits
+    struck strike strikes striking hitting attacked attacking shelled bombed pounded visited
+    visit toward towards""".split()
+)
+_SUFFIX = re.compile(r"[ \t]+(region|oblast|province|governorate|district|state)\b", re.I)
+_TITLES = frozenset(
+    "President Mr Mrs Ms Dr General Gen Minister Secretary Senator Governor Mayor Sir".split()
+)
+_FOLLOWERS = frozenset(
+    """Mayor Governor Region Oblast Province City Airport Mayor's Governor's Police Army
+    Military Regional Authorities Officials Government Ministry Forces Embassy Health Interior
+    Foreign Defence Defense Emergency Emergencies State National Red Civil""".split()
+)
+_LAST_WORD = re.compile(r"([A-Za-z]+)[ \t]+$")  # punctuation between: not "in Nice"
+# "officials in Kyiv said": the place of the speaker, not of the event
+_OBSERVERS = frozenset(
+    "officials authorities sources residents diplomats journalists correspondent embassy based".split()
+)
+_TWO_WORDS = re.compile(r"([A-Za-z]+)\W+[A-Za-z]+\W*$")
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word before the locative word that precedes ``start``."""
+    m = _TWO_WORDS.search(text, max(0, start - 40), start)
+    return m.group(1).lower() if m else ""
+
+
+def find_places(doc: Doc, evidence_sentences: set[int]) -> list[Place]:
+    """Places in ``doc``; ``evidence_sentences`` are the starts of sentences (as given by
+    ``doc.sentence``) that contain category evidence."""
+    gaz = gazetteer()
+    found: dict[str, Place] = {}
+    for place in _datelines(doc, gaz):
+        found.setdefault(place.name, place)
+    text = doc.text
+    title_case = bool(doc.fields) and doc.fields[0] == "title" and _title_case(text[: doc.bounds[0][1]])
+    title_end = doc.bounds[0][1] if title_case else -1
+    last_event_end = -1
+    for run in _RUN.finditer(text):
+        words = run.group().split()
+        if len(words) == 1 and len(words[0]) < 3:
+            continue
+        pos = run.start()
+        offsets = [m.start() + pos for m in re.finditer(r"\S+", run.group())]
+        i = 0
+        while i < len(words):
+            hit = _lookup(gaz, words, i)
+            if hit is None:
+                i += 1
+                continue
+            n, entry, name = hit
+            start = offsets[i]
+            end = start + len(_strip_possessive(text[start : offsets[i + n - 1] + len(words[i + n - 1])]))
+            in_title = start < title_end
+            prev = _previous_word(text, start)
+            locative = prev in _LOCATIVE
+            ok = _acceptable(words, i, n, name, in_title, locative, prev, start)
+            i += n
+            if not ok:
+                continue
+            kind = entry.kind
+            suffix = _SUFFIX.match(text, end)
+            shown = entry.name
+            if suffix and kind == "city":
+                kind, shown, end = "region", f"{entry.name} {suffix.group(1).lower()}", suffix.end()
+            role = "mentioned"
+            if locative and doc.sentence(start)[0] in evidence_sentences:
+                if _word_before(text, start) not in _OBSERVERS:
+                    role = "event"
+            elif text[max(0, start - 2) : start] == ", " and last_event_end == start - 2:
+                role = "event"  # "in Izhevsk, Russia": the country of an event place
+            if role == "event":
+                last_event_end = end
+            field, fs, fe = doc.local(start, end)
+            place = Place(shown, entry.country_code, entry.lat, entry.lon, kind, role,
+                          text[start:end], field, fs, fe)  # type: ignore[arg-type]
+            old = found.get(shown)
+            if old is None or (old.role == "mentioned" and role == "event"):
+                found[shown] = place
+    return sorted(found.values(), key=lambda p: (p.role != "event", p.field != "title", p.start))
+
+
+def _lookup(gaz: dict[str, Entry], words: list[str], i: int) -> tuple[int, Entry, str] | None:
+    for n in (3, 2, 1):
+        if i + n > len(words):
+            continue
+        name = " ".join(words[i : i + n])
+        for cand in (name, _strip_possessive(name)):
+            entry = gaz.get(cand)
+            if entry is not None:
+                return n, entry, cand
+    return None
+
+
+def _strip_possessive(name: str) -> str:
+    name = name.rstrip(".,;:")
+    for tail in ("'s", "’s", "'", "’"):
+        if name.endswith(tail):
+            return name[: -len(tail)]
+    return name
+
+
+def _acceptable(
+    words: list[str], i: int, n: int, name: str, in_title: bool, locative: bool, prev: str,
+    start: int,
+) -> bool:
+    if name in AMBIGUOUS or _strip_possessive(name) in AMBIGUOUS:
+        return locative and not in_title and start > 0
+    if in_title:
+        return True
+    if i > 0 and words[i - 1].rstrip(".") in _TITLES:
+        return False  # "President Jackson"
+    nxt = words[i + n] if i + n < len(words) else None
+    # "Paris Hilton": a place name glued to another capitalised word is usually a person
+    return nxt is None or nxt in _FOLLOWERS or not (n == 1 and nxt[:1].isupper() and i == 0)
+
+
+def _previous_word(text: str, start: int) -> str:
+    m = _LAST_WORD.search(text, max(0, start - 20), start)
+    return m.group(1).lower() if m else ""
+
+
+def _title_case(title: str) -> bool:
+    words = [w for w in title.split() if len(w) > 3 and w[0].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
+
+
+def _datelines(doc: Doc, gaz: dict[str, Entry]) -> list[Place]:
+    out: list[Place] = []
+    for fi, f in enumerate(doc.fields):
+        if f == "title":
+            continue
+        lo, hi = doc.bounds[fi]
+        m = _DATELINE.match(doc.text, lo, min(hi, lo + 80))
+        if m is None:
+            continue
+        for g in (1, 2):
+            raw = m.group(g)
+            if not raw:
+                continue
+            name = raw.strip().title() if raw.isupper() else raw.strip()
+            entry = gaz.get(name)
+            if entry is None:
+                continue
+            _, fs, fe = doc.local(m.start(g), m.start(g) + len(raw.strip()))
+            out.append(Place(entry.name, entry.country_code, entry.lat, entry.lon, entry.kind,
+                             "event", raw.strip(), f, fs, fe))
+    return out

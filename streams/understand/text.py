@@ -1,0 +1,66 @@
+"""One article's text, prepared once for every extractor. Pure module.
+
+Title, summary and content are joined (blank line between) so each regex scans the article
+once; offsets are mapped back to a (field, offset) pair for evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from streams.events import Evidence
+from streams.understand.anchors import words_of
+
+SEP = "\n\n"
+# "U.S." and "1.5" do not end a sentence
+_SENTENCE_END = re.compile(r"(?<![A-Z])[.!?](?=\s)|\n")
+
+
+def _lower_same_length(text: str) -> str:
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    # a few characters (e.g. "İ") lowercase to two; keep offsets aligned
+    return "".join(c.lower()[:1] for c in text)
+
+
+class Doc:
+    __slots__ = ("_ends", "_offsets", "bounds", "fields", "low", "text", "words")
+
+    def __init__(self, title: str, summary: str = "", content: str = "") -> None:
+        parts = [(f, t) for f, t in (("title", title), ("summary", summary), ("content", content))]
+        parts = [(f, t) for f, t in parts if t]
+        self.fields = [f for f, _ in parts]
+        self.bounds: list[tuple[int, int]] = []
+        pos = 0
+        for _, t in parts:
+            self.bounds.append((pos, pos + len(t)))
+            pos += len(t) + len(SEP)
+        self._offsets = [b[0] for b in self.bounds]
+        self.text = SEP.join(t for _, t in parts)
+        self.low = _lower_same_length(self.text)
+        self.words = words_of(self.low)
+        self._ends: list[int] | None = None
+
+    def field_index(self, pos: int) -> int:
+        return max(0, bisect_right(self._offsets, pos) - 1)
+
+    def local(self, start: int, end: int) -> tuple[str, int, int]:
+        """(field, start, end) relative to the field."""
+        fi = self.field_index(start)
+        base = self.bounds[fi][0]
+        return self.fields[fi], start - base, end - base
+
+    def evidence(self, start: int, end: int) -> Evidence:
+        f, s, e = self.local(start, end)
+        return Evidence(f, s, e, self.text[start:end])
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        """Bounds of the sentence around ``pos``: [end of previous sentence, end of this one)."""
+        if self._ends is None:
+            self._ends = [m.end() for m in _SENTENCE_END.finditer(self.text)]
+        i = bisect_right(self._ends, pos)
+        lo = self._ends[i - 1] if i else 0
+        hi = self._ends[i] if i < len(self._ends) else len(self.text)
+        return lo, hi

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from streams.understand import Analyzer
+
+A = Analyzer.default()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value", "extra"),
+    [
+        ("Ukraine shot down 20 drones overnight", "intercepted", 20, {"unit": "drones", "period": "overnight"}),
+        ("At least 12 people were killed in the strike", "killed", 12, {"lower_bound": True}),
+        ("Shelling killed 10 to 15 civilians", "killed", 10, {"low": 10, "high": 15}),
+        ("between 20 and 30 people died in the attack", "killed", 20, {"low": 20, "high": 30}),
+        ("Dozens were injured in the attack", "injured", 24, {"approximate": True}),
+        ("Russia launched 5,438 drones in June", "launched", 5438, {"unit": "drones", "period": "June"}),
+        ("Three people were killed in the blast", "killed", 3, {}),
+        ("the raid left ten wounded", "injured", 10, {}),
+        ("Five people are in serious condition", "serious", 5, {}),
+        ("35 were hurt, 10 of them seriously", "serious", 10, {}),
+        ("Two soldiers remain missing after the blast", "missing", 2, {}),
+        ("The plant is about 1,300 km from the border", "distance", 1300, {"unit": "km", "approximate": True}),
+        ("The town lies 40 miles north of the capital", "distance", 40, {"unit": "mi"}),
+        ("The contract is worth $1.2 billion", "money", 1.2e9, {"unit": "USD"}),
+        ("The EU approved 50 billion euros in aid", "money", 5e10, {"unit": "EUR"}),
+        ("Russia fired 40 missiles, of which 35 were intercepted", "intercepted", 35, {"unit": "missiles"}),
+        ("The death toll rose to 31 on Sunday", "killed", 31, {}),
+    ],
+)
+def test_figure(text: str, kind: str, value: float, extra: dict[str, object]) -> None:
+    figs = [f for f in A.analyze(text).figures if f.kind == kind]
+    assert len(figs) == 1, A.analyze(text).figures
+    f = figs[0]
+    assert f.value == value
+    for key, want in extra.items():
+        assert getattr(f, key) == want, key
+    assert text[f.start : f.end] == f.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The 2024 budget was approved on 12 March",
+        "The team won 3-1 in front of 50,000 fans",
+        "One of the largest companies reported results",
+        "Page 12 of the report covers 2019",
+    ],
+)
+def test_numbers_that_are_not_figures(text: str) -> None:
+    assert A.analyze(text).figures == []
+
+
+def test_attributed_to_the_source_in_the_sentence() -> None:
+    u = A.analyze("Four people were killed, regional officials said.")
+    (f,) = u.figures
+    assert f.attributed_to == "regional officials"
+
+
+def test_headline_and_lede_stating_the_same_figure_count_once() -> None:
+    u = A.analyze("Strike kills three", "Three people were killed when a missile hit a school.")
+    assert [(f.kind, f.value) for f in u.figures] == [("killed", 3.0)]
