@@ -50,7 +50,9 @@ def main() -> None:
         analyzer.analyze(t, s, c)
     dt = time.perf_counter() - t0
     print(f"articles: {len(articles)}  mean size: {size:.0f} chars")
-    print(f"analyze: {len(articles) / dt:,.0f} articles/s ({dt / len(articles) * 1e6:.1f} us/article)")
+    print(
+        f"analyze: {len(articles) / dt:,.0f} articles/s ({dt / len(articles) * 1e6:.1f} us/article)"
+    )
 
 
 if __name__ == "__main__":

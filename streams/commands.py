@@ -70,9 +70,16 @@ def notifier() -> None:
 @friendly_errors
 def gateway() -> None:
     """Run the gateway: live page, SSE/WebSocket alerts, API."""
+    from streams.gateway.mounts import extra_routes
     from streams.gateway.service import run_gateway
 
-    asyncio.run(run_gateway(settings_from()))
+    s = settings_from()
+    websub = None
+    if s.feeds_file is not None:
+        from streams.ingest.config import load_feeds
+
+        websub = load_feeds(s.feeds_file).poller.websub_listen
+    asyncio.run(run_gateway(s, extra_routes=extra_routes(s, websub)))
 
 
 @cli.command("demo-feeds")
@@ -192,3 +199,133 @@ def eval_cmd(taxonomy: Path | None, eval_set: Path | None) -> None:
     analyzer = Analyzer.from_file(taxonomy) if taxonomy else Analyzer.default()
     path = eval_set or Path(__file__).resolve().parent.parent / "tests/eval/understand_eval.jsonl"
     click.echo(format_report(evaluate(analyzer, path)))
+
+
+# ---- feeds --------------------------------------------------------------------------
+
+
+@cli.group()
+def feeds() -> None:
+    """Feed list: status, OPML import and export."""
+
+
+def _feeds_path(path: Path | None) -> Path:
+    from streams.settings import load_settings
+
+    chosen = path or load_settings().feeds_file or Path("config/feeds.yaml")
+    return Path(chosen)
+
+
+@feeds.command("status")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@friendly_errors
+def feeds_status(as_json: bool) -> None:
+    """Each feed: last success, last error, items seen, interval, next poll, stale."""
+    from streams.ingest.health import format_table, read_snapshot
+
+    s = settings_from()
+    snap = read_snapshot(Path(s.data_dir) / "feeds-status.json")
+    if as_json:
+        click.echo(orjson.dumps(snap, option=orjson.OPT_INDENT_2).decode())
+        return
+    if not snap.get("feeds"):
+        click.echo(f"no feed status yet in {s.data_dir} (is the poller running?)")
+        return
+    click.echo(f"as of {snap.get('generated_at')}")
+    click.echo(format_table(snap["feeds"]))
+
+
+@feeds.command("import")
+@click.argument("opml", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", type=click.Path(path_type=Path), default=None,
+              help="Feeds file to add to (default: NEWSSTREAM_FEEDS_FILE or config/feeds.yaml).")
+@friendly_errors
+def feeds_import(opml: Path, into: Path | None) -> None:
+    """Add the feeds of an OPML file to the feeds file (known URLs are skipped)."""
+    import yaml
+
+    from streams.ingest.config import load_feeds
+    from streams.ingest.opml import import_opml
+
+    target = _feeds_path(into)
+    found = import_opml(opml.read_bytes())
+    doc: dict[str, Any] = {"feeds": []}
+    known: set[str] = set()
+    if target.exists():
+        load_feeds(target)  # refuse to append to a broken file
+        doc = yaml.safe_load(target.read_text()) or {"feeds": []}
+        doc.setdefault("feeds", [])
+        known = {f.get("url") for f in doc["feeds"] if isinstance(f, dict)}
+    added = 0
+    for feed in found:
+        if feed.url in known:
+            continue
+        known.add(feed.url)
+        doc["feeds"].append(feed.model_dump(exclude_defaults=True))
+        added += 1
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(target.suffix + ".tmp")
+    tmp.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    load_feeds(tmp)  # what we write must load
+    tmp.replace(target)
+    click.echo(f"{added} feeds added to {target} ({len(found) - added} already there)")
+
+
+@feeds.command("export")
+@click.option("--from", "source", type=click.Path(path_type=Path), default=None)
+@friendly_errors
+def feeds_export(source: Path | None) -> None:
+    """Write the feeds file as OPML to stdout."""
+    from streams.ingest.config import load_feeds
+    from streams.ingest.opml import export_opml
+
+    cfg = load_feeds(_feeds_path(source))
+    sys.stdout.buffer.write(export_opml(cfg.feeds))
+
+
+# ---- mutes ----------------------------------------------------------------------------
+
+
+@cli.group()
+def mute() -> None:
+    """Mute a story or an entity (place, country, outlet, keyword) for a time."""
+
+
+@mute.command("story")
+@click.argument("story_id")
+@click.option("--for", "duration", default="2h", show_default=True)
+@click.option("--reason", default="")
+@friendly_errors
+def mute_story(story_id: str, duration: str, reason: str) -> None:
+    from streams.deliver.mute_store import mute_command
+
+    click.echo(mute_command(settings_from(), "story", story_id, duration, reason))
+
+
+@mute.command("entity")
+@click.argument("name")
+@click.option("--for", "duration", default="1d", show_default=True)
+@click.option("--reason", default="")
+@friendly_errors
+def mute_entity(name: str, duration: str, reason: str) -> None:
+    from streams.deliver.mute_store import mute_command
+
+    click.echo(mute_command(settings_from(), "entity", name, duration, reason))
+
+
+@mute.command("list")
+@friendly_errors
+def mute_list() -> None:
+    from streams.deliver.mute_store import list_mutes_command
+
+    click.echo(list_mutes_command(settings_from()))
+
+
+@mute.command("remove")
+@click.argument("kind", type=click.Choice(["story", "entity"]))
+@click.argument("value")
+@friendly_errors
+def mute_remove(kind: str, value: str) -> None:
+    from streams.deliver.mute_store import unmute_command
+
+    click.echo(unmute_command(settings_from(), kind, value))

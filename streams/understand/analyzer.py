@@ -81,27 +81,41 @@ class Analyzer:
                 why = f" ({pat.label or pat.key}, weight {pat.weight:g})" if pat else ""
                 lines.append(f"  {e.field}[{e.start}:{e.end}] {e.text!r}{why}")
         for f in u.figures:
-            extra = [x for x in (
-                f"range {f.low:g}-{f.high:g}" if f.low is not None and f.high is not None else "",
-                "at least" if f.lower_bound else "",
-                "approximate" if f.approximate else "",
-                f"period {f.period}" if f.period else "",
-                f"according to {f.attributed_to}" if f.attributed_to else "",
-            ) if x]
-            lines.append(f"figure {f.kind}: {f.value:g} {f.unit or ''} from {f.text!r}"
-                         + (f" ({', '.join(extra)})" if extra else ""))
+            extra = [
+                x
+                for x in (
+                    f"range {f.low:g}-{f.high:g}"
+                    if f.low is not None and f.high is not None
+                    else "",
+                    "at least" if f.lower_bound else "",
+                    "approximate" if f.approximate else "",
+                    f"period {f.period}" if f.period else "",
+                    f"according to {f.attributed_to}" if f.attributed_to else "",
+                )
+                if x
+            ]
+            lines.append(
+                f"figure {f.kind}: {f.value:g} {f.unit or ''} from {f.text!r}"
+                + (f" ({', '.join(extra)})" if extra else "")
+            )
         for p in u.places:
             lines.append(f"place {p.name} ({p.kind}, {p.country_code}) role={p.role}: {p.text!r}")
         for a in u.attribution:
             lines.append(f"source {a.name} ({a.kind}): {a.text!r}")
         names = {c.name for c in u.categories}
         reasons = [f"default {tax.severity_default}"]
-        reasons += [f"{n} base {tax.severity_categories[n]}" for n in sorted(names)
-                    if n in tax.severity_categories]
+        reasons += [
+            f"{n} base {tax.severity_categories[n]}"
+            for n in sorted(names)
+            if n in tax.severity_categories
+        ]
         for i, r in enumerate(tax.severity_rules):
             if rule_holds(r, names, u.figures):
-                cond = " and ".join(x for x in (
-                    r.category or "", f"{r.figure} >= {r.min:g}" if r.figure else "") if x)
+                cond = " and ".join(
+                    x
+                    for x in (r.category or "", f"{r.figure} >= {r.min:g}" if r.figure else "")
+                    if x
+                )
                 reasons.append(f"severity.rules[{i}] ({cond}) -> {r.severity}")
         lines.append(f"severity {u.severity}: highest of " + "; ".join(reasons))
         return "\n".join(lines)
@@ -111,7 +125,9 @@ def _absolute(doc: Doc, field: str, start: int) -> int:
     return doc.bounds[doc.fields.index(field)][0] + start
 
 
-def classify_record(analyzer: Analyzer, rec: dict[str, Any], explain: bool = False) -> dict[str, Any]:
+def classify_record(
+    analyzer: Analyzer, rec: dict[str, Any], explain: bool = False
+) -> dict[str, Any]:
     """A JSON-lines record (``title`` required; ``summary``/``content`` optional) with the
     understanding added. Raises InputError for a record we cannot read."""
     if not isinstance(rec, dict):

@@ -125,8 +125,11 @@ def literal_language(pattern: str) -> set[str] | None:
     if len(items) < 3 or items[0] != b or items[-1] != b:
         return None
     lang = _language(items[1:-1])
-    if lang is None or not lang or any(not w or not w[0].isalnum() or not w[-1].isalnum()
-                                       for w in lang):
+    if (
+        lang is None
+        or not lang
+        or any(not w or not w[0].isalnum() or not w[-1].isalnum() for w in lang)
+    ):
         return None
     return lang
 
@@ -174,11 +177,11 @@ class AnchorIndex(Generic[T]):
     """Many compiled patterns, each with a payload; ``finditer`` yields (payload, match)."""
 
     def __init__(self) -> None:
-        self._by_anchor: dict[str, list[_Entry[T]]] = {}
         # first letters of a word -> (anchor, entries) that may start at that word
         self._gated: dict[str, list[tuple[str, list[_Entry[T]]]]] = {}
         self._exact: dict[str, list[tuple[str, list[_Entry[T]]]]] = {}  # by whole first word
-        self._ungated: list[str] = []  # anchors not at a word start: found with str.find
+        # anchors not known to start a word: found with str.find
+        self._ungated_entries: dict[str, list[tuple[str, list[_Entry[T]]]]] = {}
         self._scan: list[_Entry[T]] = []  # no anchors: full scan
 
     def add(self, regex: re.Pattern[str], payload: T) -> None:
@@ -204,21 +207,25 @@ class AnchorIndex(Generic[T]):
         for anchor in anchors:
             self._add_anchor(anchor, bounded, entry)
 
-    def _add_anchor(self, anchor: str, bounded: bool, entry: _Entry[T], whole: bool = False) -> None:
-        if anchor not in self._by_anchor:
-            entries: list[_Entry[T]] = []
-            self._by_anchor[anchor] = entries
-            key = _LEADING_WORD.match(anchor)
-            if not bounded or key is None:
-                self._ungated.append(anchor)
-            elif whole or key.end() < len(anchor):
-                # the anchor's first word is complete: look it up by the whole word
-                self._exact.setdefault(key.group(), []).append((anchor, entries))
-            else:
-                # a word prefix ("produc"): gate on its first _GATE letters; a shorter
-                # one ("hit", "un") gates on that whole word of the text
-                self._gated.setdefault(key.group()[:_GATE], []).append((anchor, entries))
-        self._by_anchor[anchor].append(entry)
+    def _add_anchor(
+        self, anchor: str, bounded: bool, entry: _Entry[T], whole: bool = False
+    ) -> None:
+        key = _LEADING_WORD.match(anchor)
+        if not bounded or key is None:
+            where, gate = self._ungated_entries, anchor
+        elif whole or key.end() < len(anchor):
+            # the anchor's first word is complete: look it up by the whole word
+            where, gate = self._exact, key.group()
+        else:
+            # a word prefix ("produc"): gate on its first _GATE letters; a shorter one
+            # ("hit", "un") gates on that whole word of the text
+            where, gate = self._gated, key.group()[:_GATE]
+        slot = where.setdefault(gate, [])
+        for a, entries in slot:
+            if a == anchor:
+                entries.append(entry)
+                return
+        slot.append((anchor, [entry]))
 
     @property
     def full_scan_patterns(self) -> list[str]:
@@ -255,13 +262,13 @@ class AnchorIndex(Generic[T]):
                     m = e.regex.match(low, pos)
                     if m is not None:
                         yield e.payload, pos, m.end()
-        if self._ungated:
+        if self._ungated_entries:
             seen: set[tuple[int, int]] = set()  # one anchor may be a prefix of another
             find = low.find
-            for anchor in self._ungated:
+            for ((anchor, entries),) in self._ungated_entries.values():
                 i = find(anchor)
                 while i >= 0:
-                    for e in self._by_anchor[anchor]:
+                    for e in entries:
                         if (id(e), i) in seen:
                             continue
                         if e.regex is None:

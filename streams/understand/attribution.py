@@ -83,10 +83,10 @@ class AttributionFinder:
             if not any(lo <= p < hi for p in speech):
                 continue  # a role merely mentioned, nobody quoted
             if what == "titled":
-                name = _NAME.match(text, end)
-                if name is None:
+                who = _NAME.match(text, end)
+                if who is None:
                     continue
-                add(text[start : name.end()], "official", start, name.end())
+                add(text[start : who.end()], "official", start, who.end())
             elif what == "role" or low.endswith("the ", 0, start):
                 # "the governor said" names an office; bare "President" precedes a name
                 add(text[start:end], "official", start, end)

@@ -98,8 +98,13 @@ _FIELD_ORDER = {"title": 0, "summary": 1, "content": 2}
 
 
 def _cues_present(
-    spans: dict[tuple[int, str], list[Span]], ci: int, pat: PatternSpec,
-    start: int, end: int, lo: int, hi: int,
+    spans: dict[tuple[int, str], list[Span]],
+    ci: int,
+    pat: PatternSpec,
+    start: int,
+    end: int,
+    lo: int,
+    hi: int,
 ) -> bool:
     w0, w1 = max(lo, start - pat.window), min(hi, end + pat.window)
     for name in pat.requires:

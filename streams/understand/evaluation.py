@@ -69,8 +69,9 @@ def evaluate(analyzer: Analyzer, path: str | Path) -> EvalReport:
             raise InputError(f"{path}:{lineno}: 'labels' must be a list of strings")
         if not isinstance(item.get("title"), str):
             raise InputError(f"{path}:{lineno}: 'title' must be a string")
-        u = analyzer.analyze(item["title"], str(item.get("summary") or ""),
-                             str(item.get("content") or ""))
+        u = analyzer.analyze(
+            item["title"], str(item.get("summary") or ""), str(item.get("content") or "")
+        )
         got = {c.name for c in u.categories}
         want = set(labels)
         report.items += 1
@@ -115,7 +116,9 @@ def _items(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
 def format_report(report: EvalReport, max_errors: int = 20) -> str:
     """The report as a small text table (what ``newsstream eval`` prints)."""
     lines = [f"{report.path}: {report.items} items, {report.exact} exactly right", ""]
-    lines.append(f"{'category':<20} {'prec':>6} {'recall':>6} {'f1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
+    lines.append(
+        f"{'category':<20} {'prec':>6} {'recall':>6} {'f1':>6} {'tp':>5} {'fp':>5} {'fn':>5}"
+    )
     for c in report.categories:
         lines.append(
             f"{c.name:<20} {c.precision:>6.3f} {c.recall:>6.3f} {c.f1:>6.3f} "

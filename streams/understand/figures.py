@@ -103,8 +103,8 @@ class FigureFinder:
                     nums.append((m.start(), m.end(), v, False))
         for vague, start, end in _WORD_INDEX.finditer(low, doc.words):
             key = " ".join(low[start:end].split())
-            value = _VAGUE[key] if vague else _WORDS[key]
-            nums.append((start, end, float(value), vague))
+            count = _VAGUE[key] if vague else _WORDS[key]
+            nums.append((start, end, float(count), vague))
         if not nums:
             return []
         nums.sort()
@@ -263,8 +263,9 @@ def _period(doc: Doc, pos: int) -> str | None:
     best: tuple[int, str] | None = None
     for m in _PERIOD.finditer(doc.low, lo, hi):
         word = m.group(1)
-        if word in _MONTHS and not re.search(r"(?:in|during|since|of|early|late)\s+$",
-                                             doc.low[max(lo, m.start() - 10) : m.start()]):
+        if word in _MONTHS and not re.search(
+            r"(?:in|during|since|of|early|late)\s+$", doc.low[max(lo, m.start() - 10) : m.start()]
+        ):
             continue
         dist = abs(m.start() - pos)
         if best is None or dist < best[0]:

@@ -11,31 +11,115 @@ sentence that carries category evidence, or when it is the dateline ("KYIV, Ukra
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from streams.events import Place
 from streams.understand.gazetteer import AMBIGUOUS, Entry, gazetteer
 from streams.understand.text import Doc
 
 _RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:[ \t]+(?:[A-Z][\w'’-]*|al-\w+|el-\w+))*")
-_DATELINE = re.compile(r"([A-Z][A-Z'’. -]{2,30}?)(?:,\s*([A-Z][\w .-]{2,30}?))?\s*(?:\([^)]*\))?\s*[—–-]")
+_DATELINE = re.compile(
+    r"([A-Z][A-Z'’. -]{2,30}?)(?:,\s*([A-Z][\w .-]{2,30}?))?\s*(?:\([^)]*\))?\s*[—–-]"
+)
 _LOCATIVE = frozenset(
-    """in on near at outside over into across around from inside targeting targeted hit hits
-    struck strike strikes striking hitting attacked attacking shelled bombed pounded visited
-    visit toward towards""".split()
+    [
+        "in",
+        "on",
+        "near",
+        "at",
+        "outside",
+        "over",
+        "into",
+        "across",
+        "around",
+        "from",
+        "inside",
+        "targeting",
+        "targeted",
+        "hit",
+        "hits",
+        "struck",
+        "strike",
+        "strikes",
+        "striking",
+        "hitting",
+        "attacked",
+        "attacking",
+        "shelled",
+        "bombed",
+        "pounded",
+        "visited",
+        "visit",
+        "toward",
+        "towards",
+    ]
 )
 _SUFFIX = re.compile(r"[ \t]+(region|oblast|province|governorate|district|state)\b", re.I)
 _TITLES = frozenset(
-    "President Mr Mrs Ms Dr General Gen Minister Secretary Senator Governor Mayor Sir".split()
+    [
+        "President",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "General",
+        "Gen",
+        "Minister",
+        "Secretary",
+        "Senator",
+        "Governor",
+        "Mayor",
+        "Sir",
+    ]
 )
 _FOLLOWERS = frozenset(
-    """Mayor Governor Region Oblast Province City Airport Mayor's Governor's Police Army
-    Military Regional Authorities Officials Government Ministry Forces Embassy Health Interior
-    Foreign Defence Defense Emergency Emergencies State National Red Civil""".split()
+    [
+        "Mayor",
+        "Governor",
+        "Region",
+        "Oblast",
+        "Province",
+        "City",
+        "Airport",
+        "Mayor's",
+        "Governor's",
+        "Police",
+        "Army",
+        "Military",
+        "Regional",
+        "Authorities",
+        "Officials",
+        "Government",
+        "Ministry",
+        "Forces",
+        "Embassy",
+        "Health",
+        "Interior",
+        "Foreign",
+        "Defence",
+        "Defense",
+        "Emergency",
+        "Emergencies",
+        "State",
+        "National",
+        "Red",
+        "Civil",
+    ]
 )
 _LAST_WORD = re.compile(r"([A-Za-z]+)[ \t]+$")  # punctuation between: not "in Nice"
 # "officials in Kyiv said": the place of the speaker, not of the event
 _OBSERVERS = frozenset(
-    "officials authorities sources residents diplomats journalists correspondent embassy based".split()
+    [
+        "officials",
+        "authorities",
+        "sources",
+        "residents",
+        "diplomats",
+        "journalists",
+        "correspondent",
+        "embassy",
+        "based",
+    ]
 )
 _TWO_WORDS = re.compile(r"([A-Za-z]+)\W+[A-Za-z]+\W*$")
 
@@ -54,7 +138,9 @@ def find_places(doc: Doc, evidence_sentences: set[int]) -> list[Place]:
     for place in _datelines(doc, gaz):
         found.setdefault(place.name, place)
     text = doc.text
-    title_case = bool(doc.fields) and doc.fields[0] == "title" and _title_case(text[: doc.bounds[0][1]])
+    title_case = (
+        bool(doc.fields) and doc.fields[0] == "title" and _title_case(text[: doc.bounds[0][1]])
+    )
     title_end = doc.bounds[0][1] if title_case else -1
     last_event_end = -1
     for run in _RUN.finditer(text):
@@ -71,7 +157,9 @@ def find_places(doc: Doc, evidence_sentences: set[int]) -> list[Place]:
                 continue
             n, entry, name = hit
             start = offsets[i]
-            end = start + len(_strip_possessive(text[start : offsets[i + n - 1] + len(words[i + n - 1])]))
+            end = start + len(
+                _strip_possessive(text[start : offsets[i + n - 1] + len(words[i + n - 1])])
+            )
             in_title = start < title_end
             prev = _previous_word(text, start)
             locative = prev in _LOCATIVE
@@ -84,7 +172,7 @@ def find_places(doc: Doc, evidence_sentences: set[int]) -> list[Place]:
             shown = entry.name
             if suffix and kind == "city":
                 kind, shown, end = "region", f"{entry.name} {suffix.group(1).lower()}", suffix.end()
-            role = "mentioned"
+            role: Literal["event", "mentioned"] = "mentioned"
             if locative and doc.sentence(start)[0] in evidence_sentences:
                 if _word_before(text, start) not in _OBSERVERS:
                     role = "event"
@@ -93,8 +181,18 @@ def find_places(doc: Doc, evidence_sentences: set[int]) -> list[Place]:
             if role == "event":
                 last_event_end = end
             field, fs, fe = doc.local(start, end)
-            place = Place(shown, entry.country_code, entry.lat, entry.lon, kind, role,
-                          text[start:end], field, fs, fe)  # type: ignore[arg-type]
+            place = Place(
+                shown,
+                entry.country_code,
+                entry.lat,
+                entry.lon,
+                kind,
+                role,
+                text[start:end],
+                field,
+                fs,
+                fe,
+            )
             old = found.get(shown)
             if old is None or (old.role == "mentioned" and role == "event"):
                 found[shown] = place
@@ -122,7 +220,13 @@ def _strip_possessive(name: str) -> str:
 
 
 def _acceptable(
-    words: list[str], i: int, n: int, name: str, in_title: bool, locative: bool, prev: str,
+    words: list[str],
+    i: int,
+    n: int,
+    name: str,
+    in_title: bool,
+    locative: bool,
+    prev: str,
     start: int,
 ) -> bool:
     if name in AMBIGUOUS or _strip_possessive(name) in AMBIGUOUS:
@@ -164,6 +268,18 @@ def _datelines(doc: Doc, gaz: dict[str, Entry]) -> list[Place]:
             if entry is None:
                 continue
             _, fs, fe = doc.local(m.start(g), m.start(g) + len(raw.strip()))
-            out.append(Place(entry.name, entry.country_code, entry.lat, entry.lon, entry.kind,
-                             "event", raw.strip(), f, fs, fe))
+            out.append(
+                Place(
+                    entry.name,
+                    entry.country_code,
+                    entry.lat,
+                    entry.lon,
+                    entry.kind,
+                    "event",
+                    raw.strip(),
+                    f,
+                    fs,
+                    fe,
+                )
+            )
     return out

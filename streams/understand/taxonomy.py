@@ -16,8 +16,9 @@ import yaml
 
 from streams.errors import ConfigError
 
-FIGURE_KINDS = ("killed", "injured", "serious", "missing", "launched", "intercepted")
-FIGURE_KINDS += ("distance", "money")
+FIGURE_KINDS = (
+    "killed", "injured", "serious", "missing", "launched", "intercepted", "distance", "money",
+)  # fmt: skip
 ATTRIBUTION_KINDS = ("outlet", "official", "agency", "other")
 
 
@@ -76,8 +77,12 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
 
 def parse_taxonomy(data: Any, source: str = "<taxonomy>") -> Taxonomy:
     v = _Validator(source)
-    top = v.mapping(data, "", {"version", "threshold", "window", "title_boost", "categories"}
-                    | {"severity", "attribution"})
+    top = v.mapping(
+        data,
+        "",
+        {"version", "threshold", "window", "title_boost", "categories"}
+        | {"severity", "attribution"},
+    )
     if top.get("version", 1) != 1:
         raise ConfigError(source, "version", "only version 1 is supported")
     threshold = v.unit(top.get("threshold", 0.5), "threshold")
@@ -128,7 +133,9 @@ class _Validator:
             if not isinstance(k, str):
                 raise self.fail(_join(key, str(k)), "keys must be strings")
             if allowed is not None and k not in allowed:
-                raise self.fail(_join(key, k), f"unknown field (allowed: {', '.join(sorted(allowed))})")
+                raise self.fail(
+                    _join(key, k), f"unknown field (allowed: {', '.join(sorted(allowed))})"
+                )
         return value
 
     def sequence(self, value: Any, key: str) -> list[Any]:
@@ -175,16 +182,18 @@ class _Validator:
         key = f"categories.{name}"
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise self.fail(key, "category names are lowercase letters, digits and _")
-        c = self.mapping(value, key, {"description", "threshold", "cues", "patterns", "block"}
-                         | {"window"})
+        c = self.mapping(
+            value, key, {"description", "threshold", "cues", "patterns", "block"} | {"window"}
+        )
         cues_raw = self.mapping(c.get("cues", {}), f"{key}.cues", None)
         cues = {n: self.regex_list(p, f"{key}.cues.{n}") for n, p in cues_raw.items()}
         win = self.integer(c.get("window", window), f"{key}.window", 1, 2000)
         pats_raw = self.sequence(c.get("patterns"), f"{key}.patterns")
         if not pats_raw:
             raise self.fail(f"{key}.patterns", "at least one pattern is required")
-        pats = tuple(self.pattern(p, f"{key}.patterns[{i}]", cues, win)
-                     for i, p in enumerate(pats_raw))
+        pats = tuple(
+            self.pattern(p, f"{key}.patterns[{i}]", cues, win) for i, p in enumerate(pats_raw)
+        )
         block = self.regex_list(c["block"], f"{key}.block") if c.get("block") else ()
         desc = c.get("description", "")
         if not isinstance(desc, str):

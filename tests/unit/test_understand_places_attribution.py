@@ -40,7 +40,9 @@ def test_common_words_are_not_places(text: str) -> None:
 
 
 def test_resolution_country_region_city() -> None:
-    u = A.analyze("Shelling in the Donetsk region", "Fighting continues across Gaza Strip and in Syria.")
+    u = A.analyze(
+        "Shelling in the Donetsk region", "Fighting continues across Gaza Strip and in Syria."
+    )
     kinds = {p.name: (p.kind, p.country_code) for p in u.places}
     assert kinds["Donetsk region"] == ("region", "UA")
     assert kinds["Gaza Strip"] == ("region", "PS")
@@ -62,7 +64,11 @@ def test_aliases_resolve() -> None:
         ("Prices rose, Reuters reported.", "Reuters", "agency"),
         ("A strike hit the port.\nCredited from: BBC, Meduza", "Meduza", "outlet"),
         ("A strike hit the port.\nCredited from: Local Radio", "Local Radio", "other"),
-        ("President Volodymyr Zelensky said talks had stalled.", "President Volodymyr Zelensky", "official"),
+        (
+            "President Volodymyr Zelensky said talks had stalled.",
+            "President Volodymyr Zelensky",
+            "official",
+        ),
     ],
 )
 def test_attribution(text: str, name: str, kind: str) -> None:

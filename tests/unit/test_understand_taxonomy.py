@@ -34,33 +34,72 @@ def base() -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("edit", "key", "reason"),
     [
-        (lambda d: d["categories"]["strike"]["patterns"].append({"match": "(unclosed"}),
-         "categories.strike.patterns[1].match", "bad regular expression"),
-        (lambda d: d["categories"]["strike"]["patterns"].append({"match": r"\bDrone"}),
-         "categories.strike.patterns[1].match", "lowercase"),
-        (lambda d: d["categories"]["strike"]["patterns"][0].update(weight="high"),
-         "categories.strike.patterns[0].weight", "expected a number"),
-        (lambda d: d["categories"]["strike"]["patterns"][0].update(weight=2),
-         "categories.strike.patterns[0].weight", "between"),
-        (lambda d: d["categories"]["strike"]["patterns"][0].update(colour="red"),
-         "categories.strike.patterns[0].colour", "unknown field"),
-        (lambda d: d["categories"]["strike"]["patterns"][0].update(requires=["target"]),
-         "categories.strike.patterns[0].requires[0]", "no cue group"),
-        (lambda d: d["categories"]["strike"]["cues"].update(weapon=["[bad"]),
-         "categories.strike.cues.weapon[0]", "bad regular expression"),
-        (lambda d: d["categories"]["strike"].update(block=["x*"]),
-         "categories.strike.block[0]", "empty string"),
-        (lambda d: d["categories"]["strike"].update(patterns=[]),
-         "categories.strike.patterns", "at least one"),
-        (lambda d: d.update(severity={"categories": {"riot": 3}}),
-         "severity.categories.riot", "unknown category"),
-        (lambda d: d.update(severity={"rules": [{"figure": "goals", "severity": 3}]}),
-         "severity.rules[0].figure", "unknown figure kind"),
-        (lambda d: d.update(severity={"rules": [{"severity": 9}]}),
-         "severity.rules[0].severity", "between"),
+        (
+            lambda d: d["categories"]["strike"]["patterns"].append({"match": "(unclosed"}),
+            "categories.strike.patterns[1].match",
+            "bad regular expression",
+        ),
+        (
+            lambda d: d["categories"]["strike"]["patterns"].append({"match": r"\bDrone"}),
+            "categories.strike.patterns[1].match",
+            "lowercase",
+        ),
+        (
+            lambda d: d["categories"]["strike"]["patterns"][0].update(weight="high"),
+            "categories.strike.patterns[0].weight",
+            "expected a number",
+        ),
+        (
+            lambda d: d["categories"]["strike"]["patterns"][0].update(weight=2),
+            "categories.strike.patterns[0].weight",
+            "between",
+        ),
+        (
+            lambda d: d["categories"]["strike"]["patterns"][0].update(colour="red"),
+            "categories.strike.patterns[0].colour",
+            "unknown field",
+        ),
+        (
+            lambda d: d["categories"]["strike"]["patterns"][0].update(requires=["target"]),
+            "categories.strike.patterns[0].requires[0]",
+            "no cue group",
+        ),
+        (
+            lambda d: d["categories"]["strike"]["cues"].update(weapon=["[bad"]),
+            "categories.strike.cues.weapon[0]",
+            "bad regular expression",
+        ),
+        (
+            lambda d: d["categories"]["strike"].update(block=["x*"]),
+            "categories.strike.block[0]",
+            "empty string",
+        ),
+        (
+            lambda d: d["categories"]["strike"].update(patterns=[]),
+            "categories.strike.patterns",
+            "at least one",
+        ),
+        (
+            lambda d: d.update(severity={"categories": {"riot": 3}}),
+            "severity.categories.riot",
+            "unknown category",
+        ),
+        (
+            lambda d: d.update(severity={"rules": [{"figure": "goals", "severity": 3}]}),
+            "severity.rules[0].figure",
+            "unknown figure kind",
+        ),
+        (
+            lambda d: d.update(severity={"rules": [{"severity": 9}]}),
+            "severity.rules[0].severity",
+            "between",
+        ),
         (lambda d: d.update(colour="red"), "colour", "unknown field"),
-        (lambda d: d["categories"].update({"Bad Name": {"patterns": ["x"]}}),
-         "categories.Bad Name", "lowercase"),
+        (
+            lambda d: d["categories"].update({"Bad Name": {"patterns": ["x"]}}),
+            "categories.Bad Name",
+            "lowercase",
+        ),
     ],
 )
 def test_validation_errors_name_the_key(edit: Any, key: str, reason: str) -> None:
@@ -87,8 +126,11 @@ def test_a_category_added_in_yaml_works_without_code(tmp_path: Path) -> None:
     data["categories"]["cyber"] = {
         "cues": {"target": [r"\b(?:hospital|grid|ministry|bank)s?\b"]},
         "patterns": [
-            {"match": r"\b(?:cyber-?attacks?|ransomware|hackers?)\b", "weight": 0.6,
-             "requires": ["target"]},
+            {
+                "match": r"\b(?:cyber-?attacks?|ransomware|hackers?)\b",
+                "weight": 0.6,
+                "requires": ["target"],
+            },
         ],
     }
     path = tmp_path / "tax.yaml"
@@ -134,3 +176,12 @@ def test_anchor_index_finds_what_finditer_finds(pattern: str) -> None:
     index.add(rx, 1)
     got = sorted((s, e) for _, s, e in index.finditer(text, words_of(text)))
     assert got == [m.span() for m in rx.finditer(text)]
+
+
+def test_a_word_and_a_word_prefix_sharing_an_anchor_both_match() -> None:
+    index: AnchorIndex[str] = AnchorIndex()
+    index.add(re.compile(r"\b(?:launch)\b"), "word")
+    index.add(re.compile(r"\blaunch\w*\s+drones\b"), "prefix")
+    text = "they launched drones; then launch"
+    got = sorted((p, s) for p, s, _ in index.finditer(text, words_of(text)))
+    assert got == [("prefix", 5), ("word", 27)]
