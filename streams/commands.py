@@ -12,14 +12,19 @@ from typing import IO, Any
 import click
 import orjson
 
-from streams.cli import bootstrap_opt, cli, friendly_errors
 from streams.cli import _settings as settings_from
+from streams.cli import bootstrap_opt, cli, friendly_errors
 
 
 @cli.command()
 @bootstrap_opt
-@click.option("--config", "feeds_file", type=click.Path(path_type=Path), default=None,
-              help="Feeds file (default: the bundled offline demo).")
+@click.option(
+    "--config",
+    "feeds_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Feeds file (default: the bundled offline demo).",
+)
 @click.option("--taxonomy", "taxonomy_file", type=click.Path(path_type=Path), default=None)
 @click.option("--alerts", "alerts_file", type=click.Path(path_type=Path), default=None)
 @click.option("--workers", type=int, default=None, help="Faust worker processes.")
@@ -237,8 +242,12 @@ def feeds_status(as_json: bool) -> None:
 
 @feeds.command("import")
 @click.argument("opml", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--into", type=click.Path(path_type=Path), default=None,
-              help="Feeds file to add to (default: NEWSSTREAM_FEEDS_FILE or config/feeds.yaml).")
+@click.option(
+    "--into",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Feeds file to add to (default: NEWSSTREAM_FEEDS_FILE or config/feeds.yaml).",
+)
 @friendly_errors
 def feeds_import(opml: Path, into: Path | None) -> None:
     """Add the feeds of an OPML file to the feeds file (known URLs are skipped)."""
@@ -255,7 +264,7 @@ def feeds_import(opml: Path, into: Path | None) -> None:
         load_feeds(target)  # refuse to append to a broken file
         doc = yaml.safe_load(target.read_text()) or {"feeds": []}
         doc.setdefault("feeds", [])
-        known = {f.get("url") for f in doc["feeds"] if isinstance(f, dict)}
+        known = {str(f.get("url")) for f in doc["feeds"] if isinstance(f, dict)}
     added = 0
     for feed in found:
         if feed.url in known:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.events import Article, EnrichedEvent, UnderstoodArticle, utcnow_iso
+from streams.events import Article, ArticleKind, EnrichedEvent, UnderstoodArticle, utcnow_iso
 
 
 def event_id(article: Article) -> str:
@@ -29,7 +29,9 @@ def understood(article: Article, u: Any) -> UnderstoodArticle:
 def enriched(item: UnderstoodArticle, decision: Any) -> EnrichedEvent:
     """Build the public event from an understood article and its ``StoryDecision``."""
     article = item.article
-    kind = "updated" if decision.kind == "update" or article.kind == "updated" else "new"
+    kind: ArticleKind = (
+        "updated" if decision.kind == "update" or article.kind == "updated" else "new"
+    )
     return EnrichedEvent(
         event_id=event_id(article),
         kind=kind,

@@ -104,7 +104,9 @@ def run_pipeline(settings: Settings, demo_speed: float = 1.0) -> int:
         broker_spec = ChildSpec(
             "broker", newsstream_argv("broker", "--host", settings.broker_host, "--port", str(port))
         )
-        status.append(("broker", f"embedded Tansu at {bootstrap} (memory-only: gone when it stops)"))
+        status.append(
+            ("broker", f"embedded Tansu at {bootstrap} (memory-only: gone when it stops)")
+        )
         # Tansu: a joining member waits about half its session; keep it short here
         env.setdefault("NEWSSTREAM_SESSION_TIMEOUT_MS", "2000")
         env.setdefault("NEWSSTREAM_HEARTBEAT_INTERVAL_MS", "500")
@@ -144,9 +146,12 @@ def run_pipeline(settings: Settings, demo_speed: float = 1.0) -> int:
         categories += ("other",)
     topics = topic_specs(settings, categories)
     status += [
-        ("topics", f"{len(topics)} topics, prefix '{settings.topic_prefix}', "
-                   f"{settings.partitions} partitions: {settings.topic('articles')} → "
-                   f"{settings.topic('events')} → {settings.topic('alerts')}"),
+        (
+            "topics",
+            f"{len(topics)} topics, prefix '{settings.topic_prefix}', "
+            f"{settings.partitions} partitions: {settings.topic('articles')} → "
+            f"{settings.topic('events')} → {settings.topic('alerts')}",
+        ),
         ("workers", str(settings.workers)),
         ("gateway", f"http://{settings.gateway_host}:{gateway_port}/  (live page, SSE, API)"),
         ("alerts to", _destinations(settings)),

@@ -9,6 +9,7 @@ exponential backoff (1 s, 2 s, 4 s … 30 s; reset after a minute of good health
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -127,7 +128,5 @@ class Supervisor:
 
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
     # the child leads its own process group: signal the group so its helpers go too
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass

@@ -49,7 +49,9 @@ def topic_names(settings: Settings) -> TopicNames:
     )
 
 
-def topic_specs(settings: Settings, categories: tuple[str, ...] = DEFAULT_CATEGORIES) -> list[TopicSpec]:
+def topic_specs(
+    settings: Settings, categories: tuple[str, ...] = DEFAULT_CATEGORIES
+) -> list[TopicSpec]:
     n = topic_names(settings)
     p = settings.partitions
     specs = [

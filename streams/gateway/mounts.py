@@ -70,7 +70,7 @@ def extra_routes(settings: Settings, websub_target: str | None = None) -> list[w
     data_dir = Path(settings.data_dir)
     routes = [feeds_route(data_dir)]
     routes += [
-        web.route(r.method, r.path, authed(r.handler))  # type: ignore[arg-type]
+        web.route(r.method, r.path, authed(r.handler))
         for r in mute_routes(MuteStore.for_settings(settings), prefix="/v1/mutes")
     ]
     if websub_target:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from streams.errors import InputError
 from streams.events import Article, Figure, Place
@@ -92,9 +93,7 @@ def features_for(
     )
 
 
-def _lede(text: str) -> str:
-    ws = text.split()
-    return " ".join(ws[:LEDE_WORDS])
+SKETCH_WORDS = 300  # reprints agree from the start; shingling a long body only costs time
 
 
 def _distinct(values: list[int], cap: int) -> tuple[int, ...]:
@@ -106,39 +105,54 @@ def _distinct(values: list[int], cap: int) -> tuple[int, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=100_000)
+def _city(run: str) -> str | None:
+    found = city_keys([run])
+    return found[0] if found else None
+
+
 def fingerprint(doc: StoryDoc) -> Fingerprint:
-    lede = _lede(doc.text)
+    body_words = tx.words(doc.text)
+    lede = " ".join(body_words[:LEDE_WORDS]) if doc.text else ""
+    title_words = tx.words(doc.title)
     runs = tx.capitalised_runs(lede)
     if not tx.is_title_case(doc.title):
         runs = tx.capitalised_runs(doc.title) + runs
     given = [p for p in doc.places if not p.startswith("cc:")]
-    place_ids = [*city_keys(given), *city_keys(runs)]
+    run_cities = [_city(r) for r in runs]
+    place_ids = [c for c in map(_city, given) if c is not None]
+    place_ids += [c for c in run_cities if c is not None]
     for p in given:
-        if not city_keys([p]):
+        if _city(p) is None:
             place_ids.append(p.lower())
     place_words = {tx.stem(w) for key in given for w in key.split()}
-    place_words |= {tx.stem(w) for r in runs if city_keys([r]) for w in r.split()}
-    place_words |= {tx.stem(w) for r in runs for w in r.split() if city_keys([w])}
+    for r, c in zip(runs, run_cities, strict=True):
+        for w in r.split():
+            if c is not None or _city(w) is not None:
+                place_words.add(tx.stem(w))
     name_words = [
-        tx.stem(w) for r in runs for w in r.split() if tx.stem(w) not in place_words and len(w) > 2
+        st for r in runs for w in r.split() if len(w) > 2 and (st := tx.stem(w)) not in place_words
     ]
     # tokens say what happened; who and where are compared separately
     named = place_words | set(name_words)
-    stems = [s for s in tx.keyword_stems(f"{doc.title}\n{lede}") if s not in named]
+    head_words = title_words + body_words[:LEDE_WORDS]
+    stems = [s for s in tx.keyword_stems_of(head_words) if s not in named]
     numbers: list[int] = []
-    for w in tx.words(f"{doc.title}\n{lede}"):
-        v = tx.number_value(w)
-        if v is not None and not tx.is_year(v):
-            numbers.append(round(v * 10))
-    body_words = [w.lower() for w in tx.words(doc.text or doc.title)]
+    for w in head_words:
+        if w[0].isdigit() or w.lower() in tx.NUMBER_WORDS:
+            v = tx.number_value(w)
+            if v is not None and not tx.is_year(v):
+                # 32 bits: numbers are only compared for equality, and records pack them as I
+                numbers.append(round(v * 10) & 0xFFFFFFFF)
+    lowered = [w.lower() for w in (body_words or title_words)]
     return Fingerprint(
         tokens=_distinct([tx.h32(s) for s in stems], MAX_TOKENS),
         names=_distinct([tx.h32(n) for n in name_words], MAX_NAMES),
         places=_distinct([tx.h32(p) for p in place_ids], MAX_PLACES),
         numbers=_distinct(numbers, MAX_NUMBERS),
-        sketch=tx.bottom_k(tx.shingles(body_words), SKETCH_K),
-        title_hash=tx.h32(" ".join(tx.words(doc.title.lower()))),
-        text_hash=tx.h32(" ".join(tx.words(doc.text.lower()))),
+        sketch=tx.bottom_k(tx.shingles(lowered[:SKETCH_WORDS]), SKETCH_K),
+        title_hash=tx.h32(" ".join(w.lower() for w in title_words)),
+        text_hash=tx.h32(" ".join(lowered if doc.text else [])),
     )
 
 

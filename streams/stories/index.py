@@ -2,64 +2,39 @@
 
 Per article: exact duplicate (same id, or same canonical URL from another feed)?
 republished with changes (an update)? else which story, found by band-key
-candidates and confirmed by ``verify``; else a new story. State is one packed
-record per remembered article plus small per-story headers, forgotten after
+candidates and confirmed by ``verify`` against each candidate's summary; else a
+new story. A story is one packed blob (``packed``), forgotten member by member after
 ``window_hours`` by the articles' own times (``expire``). See docs/stories.md.
 """
 
 from __future__ import annotations
 
-import math
-from array import array
+import struct
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-from streams.events import Source
-from streams.stories import entry as en
+from streams.stories import packed as pk
+from streams.stories.candidates import KeyBuckets
+from streams.stories.decision import IndexStats, StoryDecision, decide, representatives
 from streams.stories.entry import IndexEntry
-from streams.stories.fingerprint import Fingerprint, StoryDoc, band_ints, fingerprint, iso
+from streams.stories.fingerprint import Fingerprint, StoryDoc, band_ints, fingerprint
 from streams.stories.hashslots import HashSlots
-from streams.stories.text import h64
-from streams.stories.verify import SAME_STORY_THRESHOLD, match
+from streams.stories.text import h64, resemblance
+from streams.stories.verify import (
+    MIN_SKETCH,
+    SAME_STORY_THRESHOLD,
+    SYNDICATED_RESEMBLANCE,
+    Query,
+    same_facts,
+    score_against,
+)
 
-MAX_STORY_KEYS = 40  # a huge story stops filing keys: it is found through them already
-MEMBERS_CHECKED = 12
-BLEND = 0.5  # weight of the best member match against the mean over members
+__all__ = ["IndexStats", "StoryDecision", "StoryIndex", "story_id_for"]
 
-
-@dataclass(slots=True)
-class StoryDecision:
-    story_id: str
-    is_new_story: bool
-    kind: str  # new_story | joined | update | duplicate
-    duplicate_of: str | None
-    syndicated: bool
-    sources: list[Source]
-    source_count: int  # independent outlets: syndicated copies do not count
-    first_seen: str
-    changes: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class IndexStats:
-    articles: int = 0
-    duplicates: int = 0
-    updates: int = 0
-    stories: int = 0
-    joined: int = 0
-    syndicated: int = 0
-    expired: int = 0
-
-
-class _Story:
-    __slots__ = ("first_ts", "keys", "last_ts", "members", "min_ts", "sid")
-
-    def __init__(self, sid: str, first_ts: float) -> None:
-        self.sid = sid
-        self.first_ts = self.last_ts = self.min_ts = first_ts
-        self.members: list[bytes] = []
-        self.keys = array("I")
+SYN_CHECKED = 3  # candidates whose members are tested for a near-copy of the article
+EXPIRE_STEP = 1 / 48  # of the window: walks at most this often, so sweeps stay amortised
+_EMPTY = pk.Summary((), (), (), ())
 
 
 def story_id_for(article_id: str) -> str:
@@ -68,24 +43,28 @@ def story_id_for(article_id: str) -> str:
 
 class StoryIndex:
     def __init__(
-        self, window_hours: float = 72.0, *, max_candidates: int = 16, bucket_scan: int = 256
+        self, window_hours: float = 72.0, *, max_candidates: int = 8, bucket_keep: int = 24
     ) -> None:
         self.window_s = window_hours * 3600.0
         self.max_candidates = max_candidates
-        self.bucket_scan = bucket_scan
         self.stats = IndexStats()
-        self._stories: dict[int, _Story] = {}
-        self._slot_of: dict[str, int] = {}
-        self._next_slot = 1
-        self._seen = HashSlots()  # h64("i:" id) and h64("u:" url) -> story slot
-        self._buckets: dict[int, array[int]] = {}
+        self._stories: list[bytes | None] = []  # by slot - _base; slots only grow
+        self._base = 1
+        self._live = 0
+        self._members = 0
+        self._dead_since_sweep = 0
+        self._walked_to = float("-inf")
+        self._sids = HashSlots()  # h64(story id) -> slot
+        self._seen = HashSlots()  # h64("i:" id) and h64("u:" url) -> slot
+        self._buckets = KeyBuckets(bucket_keep)
         self._outlets: list[str] = []
         self._outlet_ids: dict[str, int] = {}
         self._fig_kinds: list[str] = []
         self._fig_ids: dict[str, int] = {}
+        self._last: IndexEntry | None = None  # full entry of the last article decided
 
     def __len__(self) -> int:
-        return sum(len(s.members) for s in self._stories.values())
+        return self._members
 
     # ---- the decision ---------------------------------------------------------------
 
@@ -95,272 +74,315 @@ class StoryIndex:
         known = self._known(doc)
         if known is not None:
             return self._republished(doc, fp, *known)
-        story, best_syndicated = self._best_story(fp, doc)
-        is_new = story is None
-        if story is None:
-            story = self._new_story(doc.article_id, doc.published_ts)
+        slot, syndicated = self._best_story(fp, doc)
+        if slot is None:
+            slot = self._new_story(doc.article_id, doc.published_ts)
             self.stats.stories += 1
             kind = "new_story"
         else:
             self.stats.joined += 1
             kind = "joined"
-        syndicated = best_syndicated and not is_new
         self.stats.syndicated += syndicated
-        self._remember(story, self._entry(doc, fp, story, syndicated))
-        return self._decision(story, kind, None, syndicated)
-
-    def _known(self, doc: StoryDoc) -> tuple[_Story, int, bool] | None:
-        """(story, member index, matched by id) of an article we already hold."""
-        for key, by_id in ((h64("i:" + doc.article_id), True), (h64("u:" + doc.url), False)):
-            if not by_id and not doc.url:
-                continue
-            slot = self._seen.get(key)
-            story = self._stories.get(slot) if slot is not None else None
-            if story is None:
-                continue
-            want = doc.article_id if by_id else doc.url
-            for i, rec in enumerate(story.members):
-                if en.ids_of(rec)[0 if by_id else 1] == want:
-                    return story, i, by_id
-        return None
-
-    def _republished(
-        self, doc: StoryDoc, fp: Fingerprint, story: _Story, i: int, by_id: bool
-    ) -> StoryDecision:
-        old = en.unpack(story.members[i], self._outlets, self._fig_kinds, story.sid)
-        fields = []
-        if old.fingerprint.title_hash != fp.title_hash:
-            fields.append("title")
-        if by_id and old.fingerprint.text_hash != fp.text_hash:
-            fields.append("text")
-        figures = {
-            k: {"old": old.figures.get(k), "new": v}
-            for k, v in doc.figures.items()
-            if old.figures.get(k) != v
-        }
-        if by_id:
-            figures.update(
-                {k: {"old": v, "new": None} for k, v in old.figures.items() if k not in doc.figures}
-            )
-        if not by_id:
-            self._seen.put(h64("i:" + doc.article_id), self._slot_of[story.sid])
-        if not fields and not (by_id and figures):
-            self.stats.duplicates += 1
-            return self._decision(story, "duplicate", old.article_id, old.syndicated)
-        self.stats.updates += 1
-        new = IndexEntry(
-            old.article_id,
-            old.url,
-            old.outlet,
-            old.published_ts,
-            story.sid,
-            story.first_ts,
-            fp,
-            old.syndicated,
-            dict(doc.figures),
-        )
-        story.members[i] = self._pack(new)
-        changes: dict[str, Any] = {"fields": fields}
-        if figures:
-            changes["figures"] = figures
-        return self._decision(story, "update", None, old.syndicated, changes)
-
-    def _best_story(self, fp: Fingerprint, doc: StoryDoc) -> tuple[_Story | None, bool]:
-        counts: dict[int, float] = {}
-        for key in band_ints(fp):
-            bucket = self._buckets.get(key)
-            if bucket is not None:
-                # a key few stories share says more than one every story shares (IDF)
-                weight = 1.0 / math.log2(2 + len(bucket))
-                for slot in bucket[-self.bucket_scan :]:
-                    counts[slot] = counts.get(slot, 0.0) + weight
-        ranked = sorted(counts, key=lambda s: (-counts[s], -s))[: self.max_candidates]
-        outlet = self._outlet_ids.get(doc.outlet, -1)
-        best: tuple[float, _Story | None, bool] = (SAME_STORY_THRESHOLD, None, False)
-        for slot in ranked:
-            story = self._stories[slot]
-            members = story.members
-            checked = (
-                members
-                if len(members) <= MEMBERS_CHECKED
-                else [members[0], *members[-(MEMBERS_CHECKED - 1) :]]
-            )
-            scores: list[float] = []
-            syn = False
-            for rec in checked:
-                ts, oid, _syn, other = en.fingerprint_of(rec)
-                m = match(fp, other, abs(doc.published_ts - ts) / 3600.0)
-                syn = syn or (m.syndicated and oid != outlet)
-                scores.append(m.score)
-            # half best match, half mean: one look-alike member cannot chain in an outsider
-            s = (
-                BLEND * max(scores)
-                + (1 - BLEND) * sum(scores) / len(scores)
-                + (1.0 if syn else 0.0)
-            )
-            if s >= best[0] and (s > best[0] or best[1] is None):
-                best = (s, story, syn)
-        return best[1], best[2]
-
-    # ---- state ----------------------------------------------------------------------
-
-    def _new_story(self, first_article_id: str, first_ts: float) -> _Story:
-        sid = story_id_for(first_article_id)
-        n = 2
-        while sid in self._slot_of:  # hash clash or a reused first id: keep ids unique
-            sid = f"{story_id_for(first_article_id)}-{n}"
-            n += 1
-        return self._story_for(sid, first_ts)
-
-    def _story_for(self, sid: str, first_ts: float) -> _Story:
-        slot = self._slot_of.get(sid)
-        if slot is not None:
-            return self._stories[slot]
-        slot = self._next_slot
-        self._next_slot += 1
-        story = _Story(sid, first_ts)
-        self._stories[slot] = story
-        self._slot_of[sid] = slot
-        return story
-
-    def _entry(self, doc: StoryDoc, fp: Fingerprint, story: _Story, syn: bool) -> IndexEntry:
-        return IndexEntry(
+        blob = self._blob(slot)
+        assert blob is not None
+        e = IndexEntry(
             doc.article_id,
             doc.url,
             doc.outlet,
             doc.published_ts,
-            story.sid,
-            story.first_ts,
+            pk.story_id(blob),
+            pk.head(blob)[0],
             fp,
-            syn,
+            syndicated,
             dict(doc.figures),
         )
+        self._last = e
+        return decide(self._remember(slot, e), self._outlets, kind, None, syndicated)
 
-    def _pack(self, e: IndexEntry) -> bytes:
+    def _blob(self, slot: int) -> bytes | None:
+        i = slot - self._base
+        return self._stories[i] if 0 <= i < len(self._stories) else None
+
+    def _known(self, doc: StoryDoc) -> tuple[int, bytes, pk.Member, bool] | None:
+        """(slot, blob, member, matched by id) of an article we already hold."""
+        for key, by_id in ((h64("i:" + doc.article_id), True), (h64("u:" + doc.url), False)):
+            if not by_id and not doc.url:
+                continue
+            slot = self._seen.get(key)
+            blob = self._blob(slot) if slot is not None else None
+            if blob is None:
+                continue
+            for start, _end, _ts, _oid, _flags, urlh in pk.iter_heads(blob):
+                if not by_id and urlh != key:
+                    continue
+                m = pk.member_at(blob, start)
+                if not by_id or m.article_id == doc.article_id:
+                    return slot, blob, m, by_id
+        return None
+
+    def _republished(
+        self, doc: StoryDoc, fp: Fingerprint, slot: int, blob: bytes, old: pk.Member, by_id: bool
+    ) -> StoryDecision:
+        fields = []
+        if old.title_hash != fp.title_hash:
+            fields.append("title")
+        if by_id and old.text_hash != fp.text_hash:
+            fields.append("text")
+        old_figs = {self._fig_kinds[k]: v for k, v in old.figures}
+        figures = {
+            k: {"old": old_figs.get(k), "new": v}
+            for k, v in doc.figures.items()
+            if old_figs.get(k) != v
+        }
+        if by_id:
+            figures.update(
+                {k: {"old": v, "new": None} for k, v in old_figs.items() if k not in doc.figures}
+            )
+        if not fields and not (by_id and figures):
+            self.stats.duplicates += 1
+            return decide(blob, self._outlets, "duplicate", old.article_id, old.syndicated)
+        self.stats.updates += 1
+        first, lo, hi, n = pk.head(blob)
+        url = old.url or (doc.url if by_id else "")
+        new = IndexEntry(
+            old.article_id,
+            url,
+            self._outlets[old.outlet],
+            old.ts,
+            pk.story_id(blob),
+            first,
+            fp,
+            old.syndicated,
+            dict(doc.figures),
+        )
+        self._last = new
+        rec = self._record(new, old.url_hash, old.url)
+        off = pk.members_offset(blob)
+        sm = pk.merged(pk.summary(blob), fp.tokens, fp.names, fp.places, fp.numbers)
+        members = blob[off : old.start] + rec + blob[old.end :]
+        blob = self._set(slot, pk.build(new.story_id, first, lo, hi, n, sm, members))
+        changes: dict[str, Any] = {"fields": fields}
+        if figures:
+            changes["figures"] = figures
+        return decide(blob, self._outlets, "update", None, old.syndicated, changes)
+
+    def _best_story(self, fp: Fingerprint, doc: StoryDoc) -> tuple[int | None, bool]:
+        counts: Counter[int] = Counter()
+        for key in band_ints(fp):  # rare keys first: ties go to stories found by them
+            counts.update(self._buckets.recent(key))
+        if not counts:
+            return None, False
+        q = Query.of(fp)
+        ts = doc.published_ts
+        outlet = self._outlet_ids.get(doc.outlet, -1)
+        best: tuple[float, int | None, bool] = (SAME_STORY_THRESHOLD, None, False)
+        for rank, (slot, _n) in enumerate(counts.most_common(self.max_candidates)):
+            blob = self._blob(slot)
+            if blob is None:
+                continue
+            _first, lo, hi, _n = pk.head(blob)
+            gap = max(lo - ts, ts - hi, 0.0) / 3600.0
+            sm = pk.summary(blob)
+            s = score_against(q, sm.tokens, sm.names, sm.places, sm.numbers, gap)
+            syn = False
+            if rank < SYN_CHECKED and s + 1.0 >= best[0]:
+                syn = self._near_copy_in(blob, fp, outlet)
+                s += 1.0 if syn else 0.0
+            if s >= best[0] and (s > best[0] or best[1] is None):
+                best = (s, slot, syn)
+        return best[1], best[2]
+
+    def _near_copy_in(self, blob: bytes, fp: Fingerprint, outlet: int) -> bool:
+        """Does another outlet's member carry the same wire copy (a reprint)?"""
+        if len(fp.sketch) < MIN_SKETCH:
+            return False
+        # a reprint shares most of the smallest shingle hashes; a byte search rules out
+        # most stories without unpacking a single member
+        if not any(struct.pack("<I", v) in blob for v in fp.sketch[:3]):
+            return False
+        facts = set(pk.facts_of(fp.names, fp.places, fp.numbers))
+        for start, _end, _ts, oid, _flags, _u in pk.iter_heads(blob):
+            if oid == outlet:
+                continue
+            _oid, _fl, sketch, their_facts = pk.sketch_at(blob, start)
+            if (
+                len(sketch) >= MIN_SKETCH
+                and resemblance(fp.sketch, sketch) >= SYNDICATED_RESEMBLANCE
+                and same_facts(facts, set(their_facts))
+            ):
+                return True
+        return False
+
+    # ---- state ----------------------------------------------------------------------
+
+    def _set(self, slot: int, blob: bytes) -> bytes:
+        self._stories[slot - self._base] = blob
+        return blob
+
+    def _new_story(self, first_article_id: str, first_ts: float) -> int:
+        sid = story_id_for(first_article_id)
+        n = 2
+        while self._slot_of(sid) is not None:  # a clash or a reused first id: keep ids unique
+            sid = f"{story_id_for(first_article_id)}-{n}"
+            n += 1
+        return self._story_for(sid, first_ts)
+
+    def _slot_of(self, sid: str) -> int | None:
+        slot = self._sids.get(h64(sid))
+        blob = self._blob(slot) if slot is not None else None
+        return slot if blob is not None and pk.story_id(blob) == sid else None
+
+    def _story_for(self, sid: str, first_ts: float) -> int:
+        slot = self._slot_of(sid)
+        if slot is not None:
+            return slot
+        self._stories.append(pk.build(sid, first_ts, first_ts, first_ts, 0, _EMPTY, b""))
+        slot = self._base + len(self._stories) - 1
+        self._sids.put(h64(sid), slot)
+        self._live += 1
+        return slot
+
+    def _record(self, e: IndexEntry, url_hash: int, url: str) -> bytes:
         oid = self._outlet_ids.get(e.outlet)
         if oid is None:
             oid = self._outlet_ids[e.outlet] = len(self._outlets)
             self._outlets.append(e.outlet)
-        for k in e.figures:
+        figs = []
+        for k, v in e.figures.items():
             if k not in self._fig_ids:
                 self._fig_ids[k] = len(self._fig_kinds)
                 self._fig_kinds.append(k)
-        return en.pack(e, oid, self._fig_ids)
+            figs.append((self._fig_ids[k], v))
+        fp = e.fingerprint
+        facts = pk.facts_of(fp.names, fp.places, fp.numbers)
+        th, xh = fp.title_hash, fp.text_hash
+        return pk.record(
+            e.published_ts, oid, e.syndicated, th, xh, url_hash, fp.sketch, facts, figs,
+            e.article_id, url,
+        )  # fmt: skip
 
-    def _remember(self, story: _Story, e: IndexEntry) -> None:
-        slot = self._slot_of[story.sid]
-        story.members.append(self._pack(e))
-        story.last_ts = max(story.last_ts, e.published_ts)
-        story.min_ts = min(story.min_ts, e.published_ts)
+    def _remember(self, slot: int, e: IndexEntry) -> bytes:
+        blob = self._blob(slot)
+        assert blob is not None
+        url_hash = h64("u:" + e.url) if e.url else 0
+        # only the member shown in `sources` keeps its URL; the others keep its hash
+        cur = representatives(blob).get(self._outlet_ids.get(e.outlet, -1))
+        shown = cur is None or (e.syndicated, e.published_ts) < (cur[2], cur[1])
+        rec = self._record(e, url_hash, e.url if shown else "")
+        first, lo, hi, n = pk.head(blob)
+        ts = e.published_ts
+        lo, hi = (ts, ts) if n == 0 else (min(lo, ts), max(hi, ts))
+        fp = e.fingerprint
+        sm = pk.merged(pk.summary(blob), fp.tokens, fp.names, fp.places, fp.numbers)
+        members = blob[pk.members_offset(blob) :] + rec
+        blob = self._set(slot, pk.build(pk.story_id(blob), first, lo, hi, n + 1, sm, members))
+        self._members += 1
         self._seen.put(h64("i:" + e.article_id), slot)
-        if e.url:
-            self._seen.put(h64("u:" + e.url), slot)
-        for key in band_ints(e.fingerprint):
-            if key in story.keys or len(story.keys) >= MAX_STORY_KEYS:
-                continue
-            story.keys.append(key)
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                self._buckets[key] = array("I", (slot,))
-            else:
-                bucket.append(slot)
+        if url_hash:
+            self._seen.put(url_hash, slot)
+        for key in band_ints(fp):
+            self._buckets.add(key, slot)
+        return blob
 
     def add_entry(self, e: IndexEntry) -> None:
         """Restore one remembered article (e.g. replayed from a table changelog)."""
-        story = self._story_for(e.story_id, e.story_first_ts)
-        story.first_ts = min(story.first_ts, e.story_first_ts)
-        for i, rec in enumerate(story.members):
-            if en.ids_of(rec)[0] == e.article_id:
-                story.members[i] = self._pack(e)
+        slot = self._story_for(e.story_id, e.story_first_ts)
+        blob = self._blob(slot)
+        assert blob is not None
+        first, lo, hi, n = pk.head(blob)
+        if e.story_first_ts < first:
+            blob = self._set(
+                slot,
+                pk.build(
+                    e.story_id, e.story_first_ts, lo, hi, n, pk.summary(blob),
+                    blob[pk.members_offset(blob) :],
+                ),
+            )  # fmt: skip
+        for m in pk.members(blob):
+            if m.article_id == e.article_id:
+                off = pk.members_offset(blob)
+                rec = self._record(e, m.url_hash, m.url)
+                first, lo, hi, n = pk.head(blob)
+                members = blob[off : m.start] + rec + blob[m.end :]
+                self._set(slot, pk.build(e.story_id, first, lo, hi, n, pk.summary(blob), members))
                 return
-        self._remember(story, e)
+        self._remember(slot, e)
+
+    def _entries_of(self, blob: bytes) -> Iterator[IndexEntry]:
+        # per-article keywords are not kept: an entry read back carries its story's summary,
+        # which rebuilds the same summary when the entries are restored
+        sm, sid, first = pk.summary(blob), pk.story_id(blob), pk.head(blob)[0]
+        for m in pk.members(blob):
+            fp = Fingerprint(
+                sm.tokens, sm.names, sm.places, sm.numbers, m.sketch, m.title_hash, m.text_hash
+            )
+            figs = {self._fig_kinds[k]: v for k, v in m.figures}
+            outlet = self._outlets[m.outlet]
+            yield IndexEntry(m.article_id, m.url, outlet, m.ts, sid, first, fp, m.syndicated, figs)
 
     def entries(self) -> Iterator[IndexEntry]:
-        for story in self._stories.values():
-            for rec in story.members:
-                yield en.unpack(rec, self._outlets, self._fig_kinds, story.sid)
+        for blob in self._stories:
+            if blob is not None:
+                yield from self._entries_of(blob)
 
     def entry_for(self, article_id: str) -> IndexEntry | None:
-        """The remembered entry of one article (what the worker writes to its table)."""
+        """The remembered entry of one article (what the worker writes to its table).
+
+        Right after ``assign`` this is the full entry of that article; later ones carry
+        their story's summary in place of their own keywords (see ``entries``).
+        """
+        if self._last is not None and self._last.article_id == article_id:
+            return self._last
         slot = self._seen.get(h64("i:" + article_id))
-        story = self._stories.get(slot) if slot is not None else None
-        if story is None:
+        blob = self._blob(slot) if slot is not None else None
+        if blob is None:
             return None
-        for rec in story.members:
-            if en.ids_of(rec)[0] == article_id:
-                return en.unpack(rec, self._outlets, self._fig_kinds, story.sid)
-        return None
+        return next((e for e in self._entries_of(blob) if e.article_id == article_id), None)
 
     def expire(self, now_ts: float) -> int:
         """Forget articles published before ``now_ts - window``; return how many."""
         return len(self.expire_ids(now_ts))
 
     def expire_ids(self, now_ts: float) -> list[str]:
-        """Forget articles published before ``now_ts - window``; return their ids."""
+        """Forget articles published before ``now_ts - window``; return their ids.
+
+        Walks all stories, so it runs at most once per 1/48 of the window of stream
+        time: an article may be remembered that much longer than the window.
+        """
         cutoff = now_ts - self.window_s
-        dead_slots: set[int] = set()
-        touched: set[int] = set()
+        if cutoff < self._walked_to + self.window_s * EXPIRE_STEP:
+            return []
+        self._walked_to = cutoff
         forgotten: list[str] = []
-        for slot, story in list(self._stories.items()):
-            if story.min_ts >= cutoff:
+        for i, blob in enumerate(self._stories):
+            if blob is None or pk.head(blob)[1] >= cutoff:
                 continue
             keep = []
-            for rec in story.members:
-                if en.unpack_head(rec)[0] >= cutoff:
-                    keep.append(rec)
+            for m in pk.members(blob):
+                if m.ts >= cutoff:
+                    keep.append(m)
                     continue
-                aid, url = en.ids_of(rec)
-                self._seen.pop(h64("i:" + aid))
-                if url:
-                    self._seen.pop(h64("u:" + url))
-                forgotten.append(aid)
-            story.members = keep
+                self._seen.pop(h64("i:" + m.article_id))
+                if m.url_hash:
+                    self._seen.pop(m.url_hash)
+                forgotten.append(m.article_id)
             if keep:
-                story.min_ts = min(en.unpack_head(r)[0] for r in keep)
+                first, _lo, hi, _n = pk.head(blob)
+                lo = min(m.ts for m in keep)
+                members = b"".join(blob[m.start : m.end] for m in keep)
+                sm, sid = pk.summary(blob), pk.story_id(blob)
+                self._stories[i] = pk.build(sid, first, lo, hi, len(keep), sm, members)
             else:
-                dead_slots.add(slot)
-                touched.update(story.keys)
-                del self._stories[slot]
-                del self._slot_of[story.sid]
-        for key in touched:
-            left = array("I", (s for s in self._buckets.get(key, ()) if s not in dead_slots))
-            if left:
-                self._buckets[key] = left
-            else:
-                self._buckets.pop(key, None)
+                self._stories[i] = None
+                self._sids.pop(h64(pk.story_id(blob)))
+                self._live -= 1
+                self._dead_since_sweep += 1
+        lead = next((i for i, b in enumerate(self._stories) if b is not None), len(self._stories))
+        del self._stories[:lead]
+        self._base += lead
+        if self._dead_since_sweep > max(1024, self._live):
+            self._buckets.sweep(lambda slot: self._blob(slot) is not None)
+            self._dead_since_sweep = 0
+        self._members -= len(forgotten)
         self.stats.expired += len(forgotten)
         return forgotten
-
-    # ---- output ---------------------------------------------------------------------
-
-    def _decision(
-        self,
-        story: _Story,
-        kind: str,
-        dup_of: str | None,
-        syn: bool,
-        changes: dict[str, Any] | None = None,
-    ) -> StoryDecision:
-        sources: dict[str, Source] = {}
-        independent: set[str] = set()
-        heads = sorted((en.unpack_head(r)[0], i, r) for i, r in enumerate(story.members))
-        for ts, _i, rec in heads:
-            head = en.unpack_head(rec)
-            outlet = self._outlets[head[2]]
-            member_syn = bool(head[5] & 1)
-            if not member_syn:
-                independent.add(outlet)
-            if outlet not in sources or (sources[outlet].syndicated and not member_syn):
-                aid, url = en.ids_of(rec)
-                sources[outlet] = Source(outlet, url, aid, member_syn, iso(ts))
-        return StoryDecision(
-            story_id=story.sid,
-            is_new_story=kind == "new_story",
-            kind=kind,
-            duplicate_of=dup_of,
-            syndicated=syn,
-            sources=list(sources.values()),
-            source_count=len(independent),
-            first_seen=iso(story.first_ts),
-            changes=changes or {},
-        )

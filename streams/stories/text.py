@@ -11,7 +11,6 @@ import re
 import zlib
 
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’\-]*|\d[\d,]*(?:\.\d+)?")
-_SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -123,8 +122,21 @@ def h64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()) or 1
 
 
+_STEM_CACHE: dict[str, str] = {}
+_STEM_CACHE_MAX = 200_000  # news vocabulary repeats; cleared when full so it stays bounded
+
+
 def stem(word: str) -> str:
     """Lower-case and fold the endings that differ between rewrites of one headline."""
+    s = _STEM_CACHE.get(word)
+    if s is None:
+        if len(_STEM_CACHE) >= _STEM_CACHE_MAX:
+            _STEM_CACHE.clear()
+        s = _STEM_CACHE[word] = _stem(word)
+    return s
+
+
+def _stem(word: str) -> str:
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
@@ -164,12 +176,19 @@ def is_year(value: float) -> bool:
 
 def keyword_stems(text: str) -> list[str]:
     """Content-word stems in order, stopwords and numbers removed."""
+    return keyword_stems_of(words(text))
+
+
+def keyword_stems_of(ws: list[str]) -> list[str]:
     out: list[str] = []
-    for w in words(text):
-        if w[0].isdigit() or w.lower() in NUMBER_WORDS:
+    for w in ws:
+        if w[0].isdigit():
+            continue
+        low = w.lower()
+        if low in NUMBER_WORDS or low in STOPWORDS:
             continue
         s = stem(w)
-        if len(s) > 1 and s not in STOPWORDS and w.lower() not in STOPWORDS:
+        if len(s) > 1 and s not in STOPWORDS:
             out.append(s)
     return out
 
@@ -192,24 +211,28 @@ def capitalised_runs(text: str) -> list[str]:
     """
     runs: list[str] = []
     current: list[str] = []
-    opener = True
     current_opens = False
+    prev_end = -1
     for m in _WORD.finditer(text):
         w = m.group(0)
-        gap = text[max(0, m.start() - 3) : m.start()]
-        starts_sentence = opener or bool(_SENTENCE_END.search(gap))
         if w[0].isupper() and w.lower() not in STOPWORDS:
             if not current:
-                current_opens = starts_sentence
+                start = m.start()
+                # the text between the previous word and this one ends a sentence
+                tail = text[max(0, start - 3) : start].rstrip()
+                current_opens = prev_end < 0 or (tail != "" and tail[-1] in _ENDERS)
             current.append(w)
         else:
             if current and (not current_opens or len(current) > 1):
                 runs.append(" ".join(current))
             current = []
-        opener = False
+        prev_end = m.end()
     if current and (not current_opens or len(current) > 1):
         runs.append(" ".join(current))
     return runs
+
+
+_ENDERS = frozenset(".!?:;")
 
 
 def shingles(tokens: list[str], size: int = 3) -> list[str]:

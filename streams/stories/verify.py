@@ -8,6 +8,7 @@ and none in common (two different talks), a long time apart. Pure module.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from streams.stories.fingerprint import Fingerprint
@@ -31,36 +32,65 @@ def syndicated(a: Fingerprint, b: Fingerprint) -> bool:
     if resemblance(a.sketch, b.sketch) < SYNDICATED_RESEMBLANCE:
         return False
     # Formulaic copy (one template, other names and numbers) is not a reprint.
-    facts_a = {*a.names, *a.places, *a.numbers}
-    facts_b = {*b.names, *b.places, *b.numbers}
+    return same_facts({*a.names, *a.places, *a.numbers}, {*b.names, *b.places, *b.numbers})
+
+
+def same_facts(facts_a: set[int], facts_b: set[int]) -> bool:
     return facts_a == facts_b or len(facts_a & facts_b) / len(facts_a | facts_b) >= 0.8
 
 
-def score(a: Fingerprint, b: Fingerprint, gap_hours: float) -> float:
-    ta, tb = set(a.tokens), set(b.tokens)
-    shared = len(ta & tb)
-    if not ta or not tb:
+@dataclass(slots=True)
+class Query:
+    """One article's features as sets, built once and compared with many stories."""
+
+    tokens: frozenset[int]
+    names: frozenset[int]
+    places: frozenset[int]
+    numbers: frozenset[int]
+
+    @classmethod
+    def of(cls, fp: Fingerprint) -> Query:
+        return cls(
+            frozenset(fp.tokens), frozenset(fp.names), frozenset(fp.places), frozenset(fp.numbers)
+        )
+
+
+def score_against(
+    q: Query,
+    tokens: Collection[int],
+    names: Collection[int],
+    places: Collection[int],
+    numbers: Collection[int],
+    gap_hours: float,
+) -> float:
+    """How strongly one article (``q``) matches a text's features (distinct values each)."""
+    if not q.tokens or not tokens:
         return 0.0
-    overlap = shared / min(len(ta), len(tb))
-    jaccard = shared / len(ta | tb)
+    shared = len(q.tokens.intersection(tokens))
+    overlap = shared / min(len(q.tokens), len(tokens))
+    jaccard = shared / (len(q.tokens) + len(tokens) - shared)
     s = 0.45 * overlap + 0.45 * jaccard
-    shared_names = len(set(a.names) & set(b.names))
-    shared_places = len(set(a.places) & set(b.places))
-    shared_numbers = len(set(a.numbers) & set(b.numbers))
+    shared_names = len(q.names.intersection(names))
+    shared_places = len(q.places.intersection(places))
+    shared_numbers = len(q.numbers.intersection(numbers))
     s += 0.12 * min(shared_names, 3) + 0.15 * min(shared_places, 2) + 0.06 * min(shared_numbers, 2)
-    if a.places and b.places and not shared_places:
+    if q.places and places and not shared_places:
         s -= 1.0  # two cities, two events: this alone should keep them apart
-    if a.names and b.names and not shared_names:
-        s -= 0.2 + 0.15 * min(len(a.names), len(b.names))
+    if q.names and names and not shared_names:
+        s -= 0.2 + 0.15 * min(len(q.names), len(names))
     else:
         # each side naming people or firms the other does not: two parties, two events
-        only_a, only_b = len(a.names) - shared_names, len(b.names) - shared_names
+        only_a, only_b = len(q.names) - shared_names, len(names) - shared_names
         if only_a >= 2 and only_b >= 2:
             s -= 0.1 * min(only_a, only_b, 3)
-    if a.numbers and b.numbers and not shared_numbers:
+    if q.numbers and numbers and not shared_numbers:
         s -= 0.1
     s -= 0.35 * min(max(gap_hours - 6.0, 0.0) / 24.0, 2.0)
     return s
+
+
+def score(a: Fingerprint, b: Fingerprint, gap_hours: float) -> float:
+    return score_against(Query.of(a), b.tokens, b.names, b.places, b.numbers, gap_hours)
 
 
 def match(a: Fingerprint, b: Fingerprint, gap_hours: float) -> Match:

@@ -81,9 +81,7 @@ class StoryIndexTable:
 
 class AlertStateTable:
     def __init__(self, app: Any, alerts_file: Path | None) -> None:
-        self.table = app.Table(
-            "alert-state", default=None, key_type=bytes, value_type=bytes
-        )
+        self.table = app.Table("alert-state", default=None, key_type=bytes, value_type=bytes)
         self.rules = RuleSet(alerts_file)
         self.decider = AlertDecider(self.rules)
 

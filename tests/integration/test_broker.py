@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from streams.broker import EmbeddedBroker, ensure_topics, free_port, metadata_ok
 from streams.settings import load_settings
 from streams.topics import topic_specs
+from tests.helpers import descendants
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +21,9 @@ def test_metadata_probe_false_when_nothing_listens() -> None:
     assert metadata_ok("127.0.0.1", free_port()) is False
 
 
-async def test_topics_created_with_their_partition_counts(broker: EmbeddedBroker, topic_prefix: str) -> None:
+async def test_topics_created_with_their_partition_counts(
+    broker: EmbeddedBroker, topic_prefix: str
+) -> None:
     settings = load_settings(topic_prefix=topic_prefix, partitions=3)
     specs = topic_specs(settings)
     created = await ensure_topics(broker.bootstrap, specs)
@@ -29,7 +32,9 @@ async def test_topics_created_with_their_partition_counts(broker: EmbeddedBroker
     admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
     await admin.start()
     try:
-        described = await admin.describe_topics([settings.topic("articles"), settings.topic("deadletter")])
+        described = await admin.describe_topics(
+            [settings.topic("articles"), settings.topic("deadletter")]
+        )
     finally:
         await admin.close()
     counts = {d["topic"]: len(d["partitions"]) for d in described}
@@ -44,7 +49,9 @@ async def test_produce_and_consume_roundtrip(broker: EmbeddedBroker, topic_prefi
         await producer.send_and_wait(topic, b"hello", key=b"k")
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         msg = await asyncio.wait_for(consumer.getone(), 10)
@@ -75,7 +82,7 @@ def test_broker_command_dies_with_parent_even_on_sigkill(tmp_path) -> None:
         assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
         assert time.monotonic() < deadline, "broker never became ready"
         time.sleep(0.05)
-    children = [int(p) for p in open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()]
+    children = descendants(proc.pid)
     assert children, "the broker command should run tansu as its child"
     proc.send_signal(signal.SIGKILL)
     proc.wait()

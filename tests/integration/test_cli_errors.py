@@ -62,7 +62,11 @@ def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_classify_skips_bad_lines_and_goes_on() -> None:
-    lines = b'{"title": "Drones struck a fuel depot overnight, killing two"}\nnot json\n[1]\n{"title": "Council approves bike lanes"}\n'
+    lines = (
+        b'{"title": "Drones struck a fuel depot overnight, killing two"}\n'
+        b"not json\n[1]\n"
+        b'{"title": "Council approves bike lanes"}\n'
+    )
     result = newsstream("classify", stdin=lines)
     assert result.returncode == 0, result.stderr.decode()
     out = [line for line in result.stdout.decode().splitlines() if line]

@@ -112,7 +112,9 @@ def test_demo_pipeline_end_to_end(tmp_path: Path) -> None:
         assert new_alerts[0]["headline"] in output, "the console shows the alert"
 
         family = descendants(proc.pid)
-        assert len(family) >= 7, f"expected broker, demo, worker, poller, notifier, gateway: {family}"
+        assert len(family) >= 7, (
+            f"expected broker, demo, worker, poller, notifier, gateway: {family}"
+        )
     finally:
         t0 = time.monotonic()
         if proc.poll() is None:

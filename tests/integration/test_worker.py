@@ -176,8 +176,13 @@ async def test_poison_messages_go_to_dead_letter_and_worker_goes_on(
         got = await read_until(
             broker.bootstrap,
             [f"{topic_prefix}deadletter", f"{topic_prefix}events"],
-            lambda g: len(g[f"{topic_prefix}deadletter"]) >= 6
-            and any(e.get("article", {}).get("article_id") == "c1" for e in g[f"{topic_prefix}events"]),
+            lambda g: (
+                len(g[f"{topic_prefix}deadletter"]) >= 6
+                and any(
+                    e.get("article", {}).get("article_id") == "c1"
+                    for e in g[f"{topic_prefix}events"]
+                )
+            ),
         )
     dead = got[f"{topic_prefix}deadletter"]
     assert sorted(d["key"] for d in dead) == ["p1", "p2", "p3", "p4", "p5", "p6"]
@@ -206,8 +211,10 @@ async def test_two_workers_on_four_partitions_cluster_correctly(
         got = await read_until(
             broker.bootstrap,
             [events_t, f"{topic_prefix}alerts"],
-            lambda g: len({e["article"]["article_id"] for e in g[events_t]}) >= 5,
+            lambda g: len({e["article"]["article_id"] for e in g[events_t]}) >= 5
+            and any(a["action"] == "new" for a in g[f"{topic_prefix}alerts"]),
         )
+        await asyncio.sleep(1)  # a second alert for the story would arrive now
         assert all(p.poll() is None for p in procs), "both workers still running"
     events = got[events_t]
     by_id = {e["article"]["article_id"]: e for e in events}
@@ -239,16 +246,25 @@ async def test_story_state_survives_worker_restart(
         "the Udmurtia regional head said.",
         30,
     )
-    changed = replace(STRIKE[0], summary=STRIKE[0].summary + " A fourth victim died.",
-                      content_hash="h-a1-v2", kind="updated", changed_fields=["summary"])
+    changed = replace(
+        STRIKE[0],
+        summary=STRIKE[0].summary + " A fourth victim died.",
+        content_hash="h-a1-v2",
+        kind="updated",
+        changed_fields=["summary"],
+    )
     with workers(broker, topic_prefix, tmp_path, 1):
         await produce(
             broker.bootstrap,
             f"{topic_prefix}articles",
             arts([STRIKE[1], follow_up, changed]),  # STRIKE[1] again: a repeat
         )
-        got = await read_until(broker.bootstrap, [events_t, f"{topic_prefix}alerts"],
-                               lambda g: len(g[events_t]) >= 4, timeout=60)
+        got = await read_until(
+            broker.bootstrap,
+            [events_t, f"{topic_prefix}alerts"],
+            lambda g: len(g[events_t]) >= 4,
+            timeout=60,
+        )
     events = got[events_t]
     assert len(events) == 4, [e["article"]["article_id"] for e in events]
     late = {e["article"]["article_id"]: e for e in events[2:]}

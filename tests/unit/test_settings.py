@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from streams.errors import ConfigError
 from streams.settings import load_settings
@@ -11,7 +12,7 @@ def test_env_is_read_and_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSSTREAM_KAFKA_BOOTSTRAP", "k1:9092,k2:9092")
     s = load_settings()
     assert s.partitions == 6 and s.kafka_bootstrap == "k1:9092,k2:9092" and not s.embedded
-    with pytest.raises(Exception):  # frozen
+    with pytest.raises(ValidationError):  # frozen
         s.partitions = 3  # type: ignore[misc]
 
 

@@ -9,7 +9,8 @@ from streams.supervisor import MAX_BACKOFF, ChildSpec, Supervisor, backoff
 
 
 @pytest.mark.parametrize(
-    ("failures", "delay"), [(0, 1), (1, 1), (2, 2), (3, 4), (5, 16), (6, MAX_BACKOFF), (50, MAX_BACKOFF)]
+    ("failures", "delay"),
+    [(0, 1), (1, 1), (2, 2), (3, 4), (5, 16), (6, MAX_BACKOFF), (50, MAX_BACKOFF)],
 )
 def test_backoff_doubles_and_caps(failures: int, delay: float) -> None:
     assert backoff(failures) == delay
@@ -23,7 +24,11 @@ def test_crashed_child_is_restarted_and_stop_kills_stubborn_ones(tmp_path) -> No
     )
     stubborn = ChildSpec(
         "stubborn",
-        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"],
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)",
+        ],
     )
     sup = Supervisor([crash, stubborn], {})
     sup.start()

@@ -1,0 +1,62 @@
+"""Band key -> recent stories: where candidate stories come from. Pure module.
+
+Most keys (a person's name, a small town) belong to one story only, so they live in
+a flat ``HashSlots`` (~20 bytes each); a key gains an array once a second story
+files it. Arrays keep only the newest ``keep`` stories: an older story under a key
+that every story carries ("Ukraine", "drone") is no evidence, and scanning it would
+make every lookup cost as much as the index is large.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+
+from streams.stories.hashslots import HashSlots
+
+
+class KeyBuckets:
+    __slots__ = ("_multi", "_single", "keep")
+
+    def __init__(self, keep: int = 24) -> None:
+        self.keep = keep
+        self._single = HashSlots()
+        self._multi: dict[int, array[int]] = {}
+
+    def add(self, key: int, slot: int) -> None:
+        bucket = self._multi.get(key)
+        if bucket is not None:
+            if slot in bucket[-self.keep :]:
+                return
+            bucket.append(slot)
+            if len(bucket) >= 2 * self.keep:  # trim in batches: one copy per `keep` appends
+                del bucket[: len(bucket) - self.keep]
+            return
+        old = self._single.get(key)
+        if old is None:
+            self._single.put(key, slot)
+        elif old != slot:
+            self._single.pop(key)
+            self._multi[key] = array("I", (old, slot))
+
+    def recent(self, key: int) -> array[int] | tuple[int, ...]:
+        """Stories filed under ``key``, newest first, at most ``keep``."""
+        bucket = self._multi.get(key)
+        if bucket is not None:
+            return bucket[: -self.keep - 1 : -1]
+        old = self._single.get(key)
+        return () if old is None else (old,)
+
+    def sweep(self, alive: Callable[[int], bool]) -> None:
+        """Drop stories that no longer exist (called after expiry, amortised)."""
+        for key, slot in self._single.items():
+            if not alive(slot):
+                self._single.pop(key)
+        for key in list(self._multi):
+            left = array("I", (s for s in self._multi[key][-self.keep :] if alive(s)))
+            if len(left) > 1:
+                self._multi[key] = left
+            else:
+                del self._multi[key]
+                if left:
+                    self._single.put(key, left[0])

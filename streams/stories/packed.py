@@ -1,0 +1,217 @@
+"""A story in memory: one immutable ``bytes`` blob (header, summary, member records).
+
+Millions of remembered articles as Python objects would cost kilobytes each; a story
+blob costs a few dozen bytes of overhead plus ~100 bytes per member. Layout:
+
+* header: first/min/last time, member count, summary sizes, story-id length;
+* story id (utf-8), then the *summary*: the union (capped) of the members' keyword
+  stems, names, places and numbers — what the verifier compares a new article with;
+* member records: time, outlet id, flags, title/text hashes, 64-bit URL hash,
+  near-copy sketch, 16-bit fact hashes, figures, article id, and the URL only for
+  the member that represents its outlet in ``sources``.
+
+Pure module: ``Story``/``Member`` are read views built on demand, never stored.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from itertools import islice
+
+_HEAD = struct.Struct("<dddIBBBBB")  # first, min, last, members, nt, nn, np, nnum, len(sid)
+_REC = struct.Struct("<HdHBIIQBBBBH")  # len, ts, outlet, flags, th, xh, urlh, nsk, nf, nfig, la, lu
+_FIG = struct.Struct("<Bd")
+CAP_TOKENS, CAP_NAMES, CAP_PLACES, CAP_NUMBERS = 40, 12, 8, 12
+MAX_FACTS = 20
+_HEX_ID = 1  # id stored as prefix + raw bytes of its hex part ("u:" + 32 hex -> 19 bytes)
+
+
+@dataclass(slots=True)
+class Summary:
+    tokens: tuple[int, ...]
+    names: tuple[int, ...]
+    places: tuple[int, ...]
+    numbers: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class Member:
+    ts: float
+    outlet: int
+    syndicated: bool
+    title_hash: int
+    text_hash: int
+    url_hash: int
+    sketch: tuple[int, ...]
+    facts: tuple[int, ...]
+    figures: tuple[tuple[int, float], ...]
+    article_id: str
+    url: str
+    start: int  # offset of the record in the blob
+    end: int
+
+
+def encode_id(aid: str) -> bytes:
+    head, sep, tail = aid.partition(":")
+    if sep and 0 < len(head) < 8 and tail and len(tail) % 2 == 0 and tail == tail.lower():
+        try:
+            raw = bytes.fromhex(tail)
+        except ValueError:
+            raw = b""
+        if raw:
+            return bytes((_HEX_ID, len(head))) + head.encode() + raw
+    return aid.encode()
+
+
+def decode_id(raw: bytes) -> str:
+    if raw[:1] == bytes((_HEX_ID,)):
+        n = raw[1]
+        return raw[2 : 2 + n].decode() + ":" + raw[2 + n :].hex()
+    return raw.decode()
+
+
+def facts_of(names: tuple[int, ...], places: tuple[int, ...], numbers: tuple[int, ...]) -> tuple:
+    """16-bit hashes of what a text states: enough to tell a reprint from a template."""
+    return tuple(dict.fromkeys(v & 0xFFFF for v in (*names, *places, *numbers)))[:MAX_FACTS]
+
+
+def record(
+    ts: float,
+    outlet: int,
+    syndicated: bool,
+    title_hash: int,
+    text_hash: int,
+    url_hash: int,
+    sketch: tuple[int, ...],
+    facts: tuple[int, ...],
+    figures: list[tuple[int, float]],
+    article_id: str,
+    url: str,
+) -> bytes:
+    aid, ub = encode_id(article_id), url.encode()[:65535]
+    tail = struct.pack(f"<{len(sketch)}I{len(facts)}H", *sketch, *facts)
+    tail += b"".join(_FIG.pack(k, v) for k, v in figures) + aid + ub
+    head = _REC.pack(
+        _REC.size + len(tail),
+        ts,
+        outlet,
+        int(syndicated),
+        title_hash,
+        text_hash,
+        url_hash,
+        len(sketch),
+        len(facts),
+        len(figures),
+        len(aid),
+        len(ub),
+    )
+    return head + tail
+
+
+def build(
+    sid: str, first: float, lo: float, hi: float, n: int, summary: Summary, members: bytes
+) -> bytes:
+    s = summary
+    sb = sid.encode()
+    ints = (*s.tokens, *s.names, *s.places, *s.numbers)
+    return (
+        _HEAD.pack(
+            first, lo, hi, n, len(s.tokens), len(s.names), len(s.places), len(s.numbers), len(sb)
+        )
+        + sb
+        + struct.pack(f"<{len(ints)}I", *ints)
+        + members
+    )
+
+
+def head(blob: bytes) -> tuple[float, float, float, int]:
+    """(first_ts, min_ts, last_ts, member count)."""
+    first, lo, hi, n, *_ = _HEAD.unpack_from(blob)
+    return first, lo, hi, n
+
+
+def story_id(blob: bytes) -> str:
+    ls = blob[_HEAD.size - 1]
+    return blob[_HEAD.size : _HEAD.size + ls].decode()
+
+
+def summary(blob: bytes) -> Summary:
+    *_, nt, nn, np_, nnum, ls = _HEAD.unpack_from(blob)
+    ints = struct.unpack_from(f"<{nt + nn + np_ + nnum}I", blob, _HEAD.size + ls)
+    a, b, c = nt, nt + nn, nt + nn + np_
+    return Summary(ints[:a], ints[a:b], ints[b:c], ints[c:])
+
+
+def members_offset(blob: bytes) -> int:
+    *_, nt, nn, np_, nnum, ls = _HEAD.unpack_from(blob)
+    return _HEAD.size + ls + 4 * (nt + nn + np_ + nnum)
+
+
+def iter_heads(blob: bytes) -> list[tuple[int, int, float, int, int, int]]:
+    """(start, end, ts, outlet, flags, url_hash) of each member: the cheap walk."""
+    out = []
+    off, end = members_offset(blob), len(blob)
+    unpack = _REC.unpack_from
+    while off < end:
+        size, ts, oid, flags, _th, _xh, urlh, *_ = unpack(blob, off)
+        out.append((off, off + size, ts, oid, flags, urlh))
+        off += size
+    return out
+
+
+def member_at(blob: bytes, off: int) -> Member:
+    size, ts, oid, flags, th, xh, urlh, nsk, nf, nfig, la, lu = _REC.unpack_from(blob, off)
+    p = off + _REC.size
+    sk = struct.unpack_from(f"<{nsk}I{nf}H", blob, p)
+    p += 4 * nsk + 2 * nf
+    figs = []
+    for _ in range(nfig):
+        figs.append(_FIG.unpack_from(blob, p))
+        p += _FIG.size
+    aid = decode_id(blob[p : p + la])
+    url = blob[p + la : p + la + lu].decode()
+    return Member(
+        ts,
+        oid,
+        bool(flags & 1),
+        th,
+        xh,
+        urlh,
+        sk[:nsk],
+        sk[nsk:],
+        tuple(figs),
+        aid,
+        url,
+        off,
+        off + size,
+    )
+
+
+def members(blob: bytes) -> list[Member]:
+    return [member_at(blob, start) for start, *_ in iter_heads(blob)]
+
+
+def sketch_at(blob: bytes, off: int) -> tuple[int, int, tuple[int, ...], tuple[int, ...]]:
+    """(outlet, flags, sketch, facts) of the member at ``off``: the near-copy test's inputs."""
+    _s, _ts, oid, flags, _th, _xh, _u, nsk, nf, *_ = _REC.unpack_from(blob, off)
+    vals = struct.unpack_from(f"<{nsk}I{nf}H", blob, off + _REC.size)
+    return oid, flags, vals[:nsk], vals[nsk:]
+
+
+def merged(old: Summary, tokens: tuple, names: tuple, places: tuple, numbers: tuple) -> Summary:
+    """The summary grown by one article's features, first come first kept, capped."""
+
+    def grow(have: tuple[int, ...], new: tuple[int, ...], cap: int) -> tuple[int, ...]:
+        if len(have) >= cap:
+            return have
+        seen = set(have)
+        add = [v for v in dict.fromkeys(new) if v not in seen]
+        return have + tuple(islice(add, cap - len(have))) if add else have
+
+    return Summary(
+        grow(old.tokens, tokens, CAP_TOKENS),
+        grow(old.names, names, CAP_NAMES),
+        grow(old.places, places, CAP_PLACES),
+        grow(old.numbers, numbers, CAP_NUMBERS),
+    )
