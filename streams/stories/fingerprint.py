@@ -93,6 +93,14 @@ def features_for(
     )
 
 
+# Capitalised words in runs that are roles or nationalities, not the names of who acted:
+# "Governor Anna Lysenko" and "Ukrainian officials" must not tie two events together.
+ROLE_WORDS = frozenset(
+    """governor mayor president minister ministers prime foreign defence defense interior
+    chief ceo spokesman spokeswoman spokesperson general commander head deputy regional
+    ukrainian russian american british french german chinese israeli iranian turkish
+    polish european western eastern northern southern ministry army navy forces""".split()
+)
 SKETCH_WORDS = 300  # reprints agree from the start; shingling a long body only costs time
 
 
@@ -131,7 +139,10 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
             if c is not None or _city(w) is not None:
                 place_words.add(tx.stem(w))
     name_words = [
-        st for r in runs for w in r.split() if len(w) > 2 and (st := tx.stem(w)) not in place_words
+        st
+        for r in runs
+        for w in r.split()
+        if len(w) > 2 and (st := tx.stem(w)) not in place_words and w.lower() not in ROLE_WORDS
     ]
     # tokens say what happened; who and where are compared separately
     named = place_words | set(name_words)

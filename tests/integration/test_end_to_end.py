@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer
 
 from streams.broker import free_port, metadata_ok
 from streams.demo.server import load_demo
+from tests.fakes.fake_slack import FakeSlack
 from tests.helpers import descendants, validate
 
 pytestmark = pytest.mark.integration
@@ -63,70 +64,80 @@ async def collect(bootstrap: str, prefix: str, want: set[str], timeout: float) -
     return events, alerts
 
 
-def test_demo_pipeline_end_to_end(tmp_path: Path) -> None:
+async def test_demo_pipeline_end_to_end(tmp_path: Path) -> None:
     port = free_port()
-    env = dict(
-        os.environ,
-        NEWSSTREAM_BROKER_PORT=str(port),
-        NEWSSTREAM_DATA_DIR=str(tmp_path / "data"),
-        NEWSSTREAM_GATEWAY_PORT=str(free_port()),
-        NEWSSTREAM_WORKER_WEB_PORT=str(free_port()),
-        NEWSSTREAM_TOPIC_PREFIX="e2e.",
-    )
-    log_path = tmp_path / "run.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streams", "run", "--demo-speed", "10"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    async with FakeSlack() as slack:
+        secret_hook = slack.webhook_url("Zq9SECRETHOOKPATH")
+        env = dict(
+            os.environ,
+            NEWSSTREAM_BROKER_PORT=str(port),
+            NEWSSTREAM_DATA_DIR=str(tmp_path / "data"),
+            NEWSSTREAM_GATEWAY_PORT=str(free_port()),
+            NEWSSTREAM_WORKER_WEB_PORT=str(free_port()),
+            NEWSSTREAM_TOPIC_PREFIX="e2e.",
+            NEWSSTREAM_SLACK_WEBHOOK_URL=secret_hook,
         )
-    try:
-        deadline = time.monotonic() + 30
-        while not metadata_ok("127.0.0.1", port):
-            assert proc.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, "embedded broker never came up"
-            time.sleep(0.1)
-        _, articles = load_demo()
-        want = {a.id for a in articles}
-        events, alerts = asyncio.run(collect(f"127.0.0.1:{port}", "e2e.", want, timeout=120))
-        output = log_path.read_text(errors="replace")
-
-        seen = {demo_id(e) for e in events}
-        assert want <= seen, f"missing enriched events for {want - seen}\n{output[-4000:]}"
-        for doc in events:
-            validate("enriched_event", doc)
-        for doc in alerts:
-            validate("alert", doc)
-
-        by_id = {demo_id(e): e for e in events}
-        strike_stories = {by_id[i]["story_id"] for i in STRIKE_IDS}
-        assert len(strike_stories) == 1, "the three outlets' copies must be one story"
-        (story,) = strike_stories
-        assert by_id["nl-bryansk-depot"]["story_id"] != story, "another strike is another story"
-        new_alerts = [a for a in alerts if a["story_id"] == story and a["action"] == "new"]
-        assert len(new_alerts) == 1, f"exactly one alert for the story, got {len(new_alerts)}"
-        assert "strike" in {c["name"] for c in by_id["nl-izhevsk-strike"]["categories"]}
-        assert not by_id["cp-carplant-strike"]["categories"], "a labour strike is not a strike"
-        assert new_alerts[0]["headline"] in output, "the console shows the alert"
-
-        family = descendants(proc.pid)
-        assert len(family) >= 7, (
-            f"expected broker, demo, worker, poller, notifier, gateway: {family}"
-        )
-    finally:
-        t0 = time.monotonic()
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+        log_path = tmp_path / "run.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "streams", "run", "--demo-speed", "10"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        family: list[int] = []
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise
-        stopped_in = time.monotonic() - t0
+            deadline = time.monotonic() + 30
+            while not metadata_ok("127.0.0.1", port):
+                assert proc.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "embedded broker never came up"
+                await asyncio.sleep(0.1)
+            _, articles = load_demo()
+            want = {a.id for a in articles}
+            events, alerts = await collect(f"127.0.0.1:{port}", "e2e.", want, timeout=120)
+            output = log_path.read_text(errors="replace")
+
+            seen = {demo_id(e) for e in events}
+            assert want <= seen, f"missing enriched events for {want - seen}\n{output[-4000:]}"
+            for doc in events:
+                validate("enriched_event", doc)
+            for doc in alerts:
+                validate("alert", doc)
+
+            by_id = {demo_id(e): e for e in events}
+            strike_stories = {by_id[i]["story_id"] for i in STRIKE_IDS}
+            assert len(strike_stories) == 1, "the three outlets' copies must be one story"
+            (story,) = strike_stories
+            assert by_id["nl-bryansk-depot"]["story_id"] != story, "another strike, another story"
+            new_alerts = [a for a in alerts if a["story_id"] == story and a["action"] == "new"]
+            assert len(new_alerts) == 1, f"exactly one alert for the story, got {len(new_alerts)}"
+            assert "strike" in {c["name"] for c in by_id["nl-izhevsk-strike"]["categories"]}
+            assert not by_id["cp-carplant-strike"]["categories"], "a labour strike is no strike"
+
+            # Slack (a real local HTTP server) got the story's alert once, as a new message
+            await slack.wait_for("/services/T000/B000/Zq9SECRETHOOKPATH", 1, timeout=20)
+            posts = [r.json() for r in slack.to("/services/T000/B000/Zq9SECRETHOOKPATH")]
+            about_story = [p for p in posts if story in str(p)]
+            assert about_story, "the strike story reached Slack"
+            assert new_alerts[0]["headline"] in str(about_story[0])
+            assert len({str(p) for p in posts}) == len(posts), "no message posted twice"
+            assert "Zq9SECRETHOOKPATH" not in output, "the webhook URL is a secret"
+
+            family = descendants(proc.pid)
+            assert len(family) >= 7, f"broker, demo, worker, poller, notifier, gateway: {family}"
+        finally:
+            t0 = time.monotonic()
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+            while proc.poll() is None and time.monotonic() - t0 < 15:
+                await asyncio.sleep(0.05)
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise AssertionError("`newsstream run` did not stop within 15 s")
+            stopped_in = time.monotonic() - t0
     assert stopped_in < 10, f"shutdown took {stopped_in:.1f}s"
-    time.sleep(0.2)
+    await asyncio.sleep(0.2)
     left = [pid for pid in family if _alive(pid)]
     assert not left, f"processes left behind: {left}"
     assert not metadata_ok("127.0.0.1", port)
