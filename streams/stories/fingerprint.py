@@ -105,12 +105,7 @@ SKETCH_WORDS = 300  # reprints agree from the start; shingling a long body only 
 
 
 def _distinct(values: list[int], cap: int) -> tuple[int, ...]:
-    out: dict[int, None] = {}
-    for v in values:
-        out.setdefault(v, None)
-        if len(out) >= cap:
-            break
-    return tuple(out)
+    return tuple(dict.fromkeys(values))[:cap]
 
 
 @lru_cache(maxsize=100_000)
@@ -147,7 +142,7 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
     # tokens say what happened; who and where are compared separately
     named = place_words | set(name_words)
     head_words = title_words + body_words[:LEDE_WORDS]
-    stems = [s for s in tx.keyword_stems_of(head_words) if s not in named]
+    stem_hashes = [h for s, h in tx.keyword_hashes(head_words) if s not in named]
     numbers: list[int] = []
     for w in head_words:
         if w[0].isdigit() or w.lower() in tx.NUMBER_WORDS:
@@ -155,15 +150,15 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
             if v is not None and not tx.is_year(v):
                 # 32 bits: numbers are only compared for equality, and records pack them as I
                 numbers.append(round(v * 10) & 0xFFFFFFFF)
-    lowered = [w.lower() for w in (body_words or title_words)]
+    lowered = [w.lower() for w in (body_words or title_words)[:SKETCH_WORDS]]
     return Fingerprint(
-        tokens=_distinct([tx.h32(s) for s in stems], MAX_TOKENS),
+        tokens=_distinct(stem_hashes, MAX_TOKENS),
         names=_distinct([tx.h32(n) for n in name_words], MAX_NAMES),
         places=_distinct([tx.h32(p) for p in place_ids], MAX_PLACES),
         numbers=_distinct(numbers, MAX_NUMBERS),
-        sketch=tx.bottom_k(tx.shingles(lowered[:SKETCH_WORDS]), SKETCH_K),
-        title_hash=tx.h32(" ".join(w.lower() for w in title_words)),
-        text_hash=tx.h32(" ".join(lowered if doc.text else [])),
+        sketch=tx.sketch(lowered, SKETCH_K),
+        title_hash=tx.h32(" ".join(title_words).lower()),
+        text_hash=tx.h32(" ".join(body_words).lower()),
     )
 
 

@@ -37,6 +37,10 @@ EXPIRE_STEP = 1 / 48  # of the window: walks at most this often, so sweeps stay 
 _EMPTY = pk.Summary((), (), (), ())
 
 
+def _weight(stories: int, keep: int) -> int:
+    return 4 if stories <= 1 else 3 if stories <= 3 else 2 if stories < keep // 2 else 1
+
+
 def story_id_for(article_id: str) -> str:
     return f"s-{h64(article_id):016x}"[:14]
 
@@ -169,7 +173,10 @@ class StoryIndex:
     def _best_story(self, fp: Fingerprint, doc: StoryDoc) -> tuple[int | None, bool]:
         counts: Counter[int] = Counter()
         for key in band_ints(fp):  # rare keys first: ties go to stories found by them
-            counts.update(self._buckets.recent(key))
+            found = self._buckets.recent(key)
+            # a key few stories carry says more (IDF, in steps so the counting stays in C)
+            for _ in range(_weight(len(found), self._buckets.keep)):
+                counts.update(found)
         if not counts:
             return None, False
         q = Query.of(fp)

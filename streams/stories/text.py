@@ -182,15 +182,34 @@ def keyword_stems(text: str) -> list[str]:
 def keyword_stems_of(ws: list[str]) -> list[str]:
     out: list[str] = []
     for w in ws:
-        if w[0].isdigit():
-            continue
-        low = w.lower()
-        if low in NUMBER_WORDS or low in STOPWORDS:
-            continue
+        kw = _KEYWORD.get(w)
+        if kw is None:
+            kw = _keyword(w)
+        if kw:
+            out.append(kw[0])
+    return out
+
+
+def keyword_hashes(ws: list[str]) -> list[tuple[str, int]]:
+    """(stem, h32(stem)) of each content word, as ``keyword_stems_of`` picks them."""
+    get = _KEYWORD.get
+    return [kw for w in ws if (kw := get(w) or _keyword(w))]
+
+
+_KEYWORD: dict[str, tuple[str, int] | tuple[()]] = {}
+
+
+def _keyword(w: str) -> tuple[str, int] | tuple[()]:
+    if len(_KEYWORD) >= _STEM_CACHE_MAX:
+        _KEYWORD.clear()
+    low = w.lower()
+    kw: tuple[str, int] | tuple[()] = ()
+    if not w[0].isdigit() and low not in NUMBER_WORDS and low not in STOPWORDS:
         s = stem(w)
         if len(s) > 1 and s not in STOPWORDS:
-            out.append(s)
-    return out
+            kw = (s, h32(s))
+    _KEYWORD[w] = kw
+    return kw
 
 
 def is_title_case(text: str) -> bool:
@@ -212,26 +231,23 @@ def capitalised_runs(text: str) -> list[str]:
     runs: list[str] = []
     current: list[str] = []
     current_opens = False
-    prev_end = -1
-    for m in _WORD.finditer(text):
-        w = m.group(0)
+    for i, (gap, w) in enumerate(_WORD_AFTER.findall("   " + text)):
         if w[0].isupper() and w.lower() not in STOPWORDS:
             if not current:
-                start = m.start()
-                # the text between the previous word and this one ends a sentence
-                tail = text[max(0, start - 3) : start].rstrip()
-                current_opens = prev_end < 0 or (tail != "" and tail[-1] in _ENDERS)
+                tail = gap.rstrip()
+                current_opens = i == 0 or (tail != "" and tail[-1] in _ENDERS)
             current.append(w)
-        else:
-            if current and (not current_opens or len(current) > 1):
+        elif current:
+            if not current_opens or len(current) > 1:
                 runs.append(" ".join(current))
             current = []
-        prev_end = m.end()
     if current and (not current_opens or len(current) > 1):
         runs.append(" ".join(current))
     return runs
 
 
+# each word with the three characters before it: enough to see a sentence end
+_WORD_AFTER = re.compile(r"(?<=(...))(" + _WORD.pattern + ")", re.DOTALL)
 _ENDERS = frozenset(".!?:;")
 
 
@@ -239,6 +255,30 @@ def shingles(tokens: list[str], size: int = 3) -> list[str]:
     if len(tokens) < size:
         return [" ".join(tokens)] if tokens else []
     return [" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]
+
+
+def sketch(lowered: list[str], k: int = 8) -> tuple[int, ...]:
+    """Bottom-k of the word 3-shingles of lower-cased words, hashed from per-word hashes
+    (cheap: one crc32 per distinct word, not per shingle)."""
+    get = _WORD_HASH.get
+    hs = [get(w) or _word_hash(w) for w in lowered]
+    if len(hs) < 3:
+        return (h32(" ".join(lowered)),) if lowered else ()
+    mixed = {
+        ((a * 0x9E3779B1) ^ (b * 0x85EBCA77) ^ (c * 0xC2B2AE3D)) & 0xFFFFFFFF or 1
+        for a, b, c in zip(hs, hs[1:], hs[2:], strict=False)
+    }
+    return tuple(sorted(mixed)[:k])
+
+
+_WORD_HASH: dict[str, int] = {}
+
+
+def _word_hash(w: str) -> int:
+    if len(_WORD_HASH) >= _STEM_CACHE_MAX:
+        _WORD_HASH.clear()
+    h = _WORD_HASH[w] = h32(w)
+    return h
 
 
 def bottom_k(items: list[str], k: int = 8) -> tuple[int, ...]:

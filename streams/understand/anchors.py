@@ -1,13 +1,17 @@
 """Fast multi-pattern matching: run many regexes over a text without scanning it once per regex.
 
 A regex that does not start with a literal costs a full character-by-character scan in
-CPython's ``re`` (~20 µs per KB), so forty patterns would blow the per-article budget.
+CPython's ``re`` (~20 µs per KB), so a hundred patterns would blow the per-article budget.
 At load time we derive, for each pattern, the literal strings every match must *start*
-with (its anchors). At match time we tokenise once, keep only anchors whose first four
-letters begin some word of the text (an anchor whose first word is shorter must meet
-that whole word), find their occurrences with ``str.find`` and try the
-pattern only there (``Pattern.match`` at that position). Patterns whose anchors cannot be
-derived fall back to a plain ``finditer``. Pure module.
+with (its anchors) and key each anchor by its first word (or, for a word prefix such as
+``produc``, by that prefix). At match time the article is reduced once to the *set* of its
+words (``words_of``: one C-level translate + split); the keys present are a set
+intersection, so an article that contains none of a pattern's keys costs that pattern
+nothing. Only for keys present do we look for the anchor with ``str.find`` and try the
+pattern there (``Pattern.match``). Which words carry a prefix key is learnt once per
+distinct word and cached. An entry may also name *gates* (sets of keys at least one of
+which must be present), e.g. the cue groups a pattern requires. Patterns whose anchors
+cannot be derived fall back to a plain ``finditer``. Pure module.
 """
 
 from __future__ import annotations
@@ -22,15 +26,18 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 _MAX_ANCHORS = 256  # an expansion larger than this is not worth it: scan instead
-_GATE = 4  # anchors are gated on the first letters of the words of the text
 _ZERO_WIDTH = {sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT}
 
 _LEADING_WORD = re.compile(r"[^\W_]+")
+# every character that cannot be inside a word ([^\W_]) becomes a space, so that
+# ``translate(...).split()`` yields the words of ``_LEADING_WORD`` at C speed
+_NOT_WORD = {c: " " for c in range(0x3000) if not chr(c).isalnum()}
+_SEEN_MAX = 500_000  # distinct words remembered per index before the cache is reset
 
 
-def words_of(low: str) -> list[tuple[int, str]]:
-    """(offset, word) for every word of a text: where anchored patterns may start."""
-    return [(m.start(), m.group()) for m in _LEADING_WORD.finditer(low)]
+def words_of(low: str) -> set[str]:
+    """The set of words of a (lowercased) text: what the index's keys are looked up in."""
+    return set(low.translate(_NOT_WORD).split())
 
 
 def literal_prefixes(pattern: str) -> tuple[list[str], bool] | None:
@@ -171,34 +178,41 @@ def _union(parts: Any) -> set[str] | None:
 class _Entry(Generic[T]):
     regex: re.Pattern[str] | None  # None: the anchor is the whole match (a word list)
     payload: T
+    gates: tuple[frozenset[str], ...] = ()
 
 
 class AnchorIndex(Generic[T]):
-    """Many compiled patterns, each with a payload; ``finditer`` yields (payload, match)."""
+    """Many compiled patterns, each with a payload; ``finditer`` yields (payload, start, end)."""
 
     def __init__(self) -> None:
-        # first letters of a word -> (anchor, entries) that may start at that word
-        self._gated: dict[str, list[tuple[str, list[_Entry[T]]]]] = {}
-        self._exact: dict[str, list[tuple[str, list[_Entry[T]]]]] = {}  # by whole first word
-        # anchors not known to start a word: found with str.find
-        self._ungated_entries: dict[str, list[tuple[str, list[_Entry[T]]]]] = {}
+        # key (a whole first word, or a word prefix) -> [(anchor, entries)]
+        self._by_key: dict[str, list[tuple[str, list[_Entry[T]]]]] = {}
+        self._words: set[str] = set()  # keys that are whole words
+        self._prefixes: set[str] = set()  # keys that are word prefixes
+        self._prefix_lengths: list[int] = []
+        self._unbounded: list[tuple[str, list[_Entry[T]]]] = []  # anchors not at a word start
         self._scan: list[_Entry[T]] = []  # no anchors: full scan
+        # learnt: which words of texts seen so far start with a prefix key
+        self._seen: set[str] = set()
+        self._prefix_of: dict[str, tuple[str, ...]] = {}
+        self._prefixed: set[str] = set()
 
-    def add(self, regex: re.Pattern[str], payload: T) -> None:
+    def add(self, regex: re.Pattern[str], payload: T, gates: tuple[frozenset[str], ...] = ()) -> None:
+        """Index ``regex``; its matches count only when every gate has a key in the text."""
         parts = split_word_list(regex.pattern)
         if len(parts) > 1:
             # one entry per alternative, so the plain words take the fast path
             for part in parts:
-                self.add(re.compile(part, regex.flags), payload)
+                self.add(re.compile(part, regex.flags), payload, gates)
             return
         words = literal_language(regex.pattern)
         if words is not None:
             # a plain word list: matching is "this anchor, then a word boundary"
-            entry = _Entry(None, payload)
+            entry: _Entry[T] = _Entry(None, payload, gates)
             for w in words:
                 self._add_anchor(w, True, entry, whole=True)
             return
-        entry = _Entry(regex, payload)
+        entry = _Entry(regex, payload, gates)
         derived = literal_prefixes(regex.pattern)
         if derived is None:
             self._scan.append(entry)
@@ -207,20 +221,50 @@ class AnchorIndex(Generic[T]):
         for anchor in anchors:
             self._add_anchor(anchor, bounded, entry)
 
+    def keys(self, regex: re.Pattern[str]) -> frozenset[str] | None:
+        """The keys one of which any match of ``regex`` starts with (None: not derivable);
+        usable as a gate once the patterns of ``regex`` are added to this index."""
+        out: set[str] = set()
+        for part in split_word_list(regex.pattern):
+            words = literal_language(part)
+            if words is not None:
+                out |= {self._key(w, True, True)[0] for w in words}
+                continue
+            derived = literal_prefixes(part)
+            if derived is None or not derived[1]:
+                return None
+            out |= {self._key(a, True)[0] for a in derived[0]}
+        return frozenset(out)
+
+    def _key(self, anchor: str, bounded: bool, whole: bool = False) -> tuple[str, bool]:
+        """(key, is a prefix key) of an anchor; key "" when it cannot be keyed."""
+        m = _LEADING_WORD.match(anchor)
+        if not bounded or m is None:
+            return "", False
+        if whole or m.end() < len(anchor):
+            return m.group(), False  # the anchor's first word is complete
+        return m.group(), True  # a word prefix ("produc")
+
     def _add_anchor(
         self, anchor: str, bounded: bool, entry: _Entry[T], whole: bool = False
     ) -> None:
-        key = _LEADING_WORD.match(anchor)
-        if not bounded or key is None:
-            where, gate = self._ungated_entries, anchor
-        elif whole or key.end() < len(anchor):
-            # the anchor's first word is complete: look it up by the whole word
-            where, gate = self._exact, key.group()
+        key, prefix = self._key(anchor, bounded, whole)
+        if not key:
+            for a, entries in self._unbounded:
+                if a == anchor:
+                    entries.append(entry)
+                    return
+            self._unbounded.append((anchor, [entry]))
+            return
+        if prefix:
+            self._prefixes.add(key)
+            self._prefix_lengths = sorted({len(p) for p in self._prefixes})
+            self._seen.clear()  # learnt words may start with the new prefix
+            self._prefix_of.clear()
+            self._prefixed.clear()
         else:
-            # a word prefix ("produc"): gate on its first _GATE letters; a shorter one
-            # ("hit", "un") gates on that whole word of the text
-            where, gate = self._gated, key.group()[:_GATE]
-        slot = where.setdefault(gate, [])
+            self._words.add(key)
+        slot = self._by_key.setdefault(key, [])
         for a, entries in slot:
             if a == anchor:
                 entries.append(entry)
@@ -231,52 +275,83 @@ class AnchorIndex(Generic[T]):
     def full_scan_patterns(self) -> list[str]:
         return [e.regex.pattern for e in self._scan if e.regex is not None]
 
-    def finditer(self, low: str, words: list[tuple[int, str]]) -> Iterator[tuple[T, int, int]]:
-        """(payload, start, end) of every match in ``low`` (already lowercased);
-        ``words`` is ``words_of(low)``."""
-        gated, exact = self._gated, self._exact
-        startswith = low.startswith
+    def present(self, words: set[str]) -> set[str]:
+        """The keys of this index that occur in a text with these words."""
+        found = words & self._words
+        if self._prefixes:
+            new = words - self._seen
+            if new:
+                self._learn(new)
+            for w in words & self._prefixed:
+                found.update(self._prefix_of[w])
+        return found
+
+    def _learn(self, new: set[str]) -> None:
+        if len(self._seen) > _SEEN_MAX:
+            self._seen.clear()
+            self._prefix_of.clear()
+            self._prefixed.clear()
+        prefixes, lengths = self._prefixes, self._prefix_lengths
+        for w in new:
+            hits = tuple(w[:n] for n in lengths if n <= len(w) and w[:n] in prefixes)
+            if hits:
+                self._prefix_of[w] = hits
+                self._prefixed.add(w)
+        self._seen |= new
+
+    def finditer(
+        self,
+        low: str,
+        words: set[str],
+        keys: set[str] | None = None,
+        gate_keys: set[str] | None = None,
+    ) -> Iterator[tuple[T, int, int]]:
+        """(payload, start, end) of every match in ``low`` (already lowercased); ``words``
+        is ``words_of(low)``, ``keys`` (if known) ``self.present(words)`` and ``gate_keys``
+        the keys present that gates are checked against (default: ``keys``)."""
+        if keys is None:
+            keys = self.present(words)
+        gk = keys if gate_keys is None else gate_keys
         n = len(low)
-        for pos, word in words:
-            cands = gated.get(word[:_GATE])
-            more = exact.get(word)
-            if more is not None:
-                cands = more if cands is None else cands + more
-            if cands is None:
-                continue
-            tried: set[int] | None = set() if len(cands) > 1 else None
-            for anchor, entries in cands:
-                if not startswith(anchor, pos):
+        find = low.find
+        gate_ok: dict[int, bool] = {}
+        done: set[tuple[int, int]] = set()  # "drone" and "drones" lead to the same entries
+        for key in keys:
+            for anchor, entries in self._by_key.get(key, ()):
+                live = [e for e in entries if _open(e, gk, gate_ok)]
+                if not live:
                     continue
-                end = pos + len(anchor)
-                for e in entries:
-                    if e.regex is None:
-                        if end == n or not low[end].isalnum():
-                            yield e.payload, pos, end
-                        continue
-                    if tried is not None:
-                        # "drone" and "drones" lead to the same patterns
-                        if id(e) in tried:
-                            continue
-                        tried.add(id(e))
-                    m = e.regex.match(low, pos)
-                    if m is not None:
-                        yield e.payload, pos, m.end()
-        if self._ungated_entries:
-            seen: set[tuple[int, int]] = set()  # one anchor may be a prefix of another
-            find = low.find
-            for ((anchor, entries),) in self._ungated_entries.values():
+                size = len(anchor)
                 i = find(anchor)
                 while i >= 0:
-                    for e in entries:
+                    if i == 0 or not low[i - 1].isalnum():
+                        end = i + size
+                        for e in live:
+                            if e.regex is None:
+                                if end == n or not low[end].isalnum():
+                                    yield e.payload, i, end
+                                continue
+                            if (id(e), i) in done:
+                                continue
+                            done.add((id(e), i))
+                            m = e.regex.match(low, i)
+                            if m is not None:
+                                yield e.payload, i, m.end()
+                    i = find(anchor, i + 1)
+        if self._unbounded:
+            seen: set[tuple[int, int]] = set()  # one anchor may be a prefix of another
+            for anchor, entries in self._unbounded:
+                live = [e for e in entries if _open(e, gk, gate_ok)]
+                i = find(anchor) if live else -1
+                while i >= 0:
+                    for e in live:
                         if (id(e), i) in seen:
                             continue
                         if e.regex is None:
                             end = i + len(anchor)
-                            ok = (end == n or not low[end].isalnum()) and (
+                            if (end == n or not low[end].isalnum()) and (
                                 i == 0 or not low[i - 1].isalnum()
-                            )
-                            if ok:
+                            ):
                                 seen.add((id(e), i))
                                 yield e.payload, i, end
                             continue
@@ -286,6 +361,16 @@ class AnchorIndex(Generic[T]):
                             yield e.payload, i, m.end()
                     i = find(anchor, i + 1)
         for e in self._scan:
-            assert e.regex is not None
-            for m in e.regex.finditer(low):
-                yield e.payload, m.start(), m.end()
+            if e.regex is not None and _open(e, gk, gate_ok):
+                for m in e.regex.finditer(low):
+                    yield e.payload, m.start(), m.end()
+
+
+def _open(e: _Entry[Any], keys: set[str], cache: dict[int, bool]) -> bool:
+    if not e.gates:
+        return True
+    k = id(e)
+    ok = cache.get(k)
+    if ok is None:
+        ok = cache[k] = all(not g.isdisjoint(keys) for g in e.gates)
+    return ok

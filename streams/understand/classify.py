@@ -5,7 +5,10 @@ A category's score is a noisy-or of the weights of its distinct patterns that ma
 dropped when one of the category's block patterns overlaps it (a workers' strike, to
 strike a deal, a denial) or when a required cue group has no match within its window.
 
-Patterns, cue groups and blocks are all found in one pass of a shared anchor index.
+Patterns of every category share one anchor index; a pattern is only tried when the text
+has a key word of each cue group it requires. Cue groups and blocks are looked for only in
+a category where some pattern matched, so an article about nothing we know costs a few set
+operations.
 """
 
 from __future__ import annotations
@@ -31,26 +34,37 @@ class _Ref:
 class Classifier:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
-        # patterns, cue groups and blocks of every category share one index, so each
-        # anchor is looked for once per article
-        self._index: AnchorIndex[_Ref] = AnchorIndex()
+        self._patterns: AnchorIndex[_Ref] = AnchorIndex()
+        # per category: its cue groups and blocks, matched only when a pattern of it did
+        self._context: list[AnchorIndex[_Ref]] = []
         for ci, cat in enumerate(taxonomy.categories):
-            for pi, pat in enumerate(cat.patterns):
-                self._index.add(pat.regex, _Ref(ci, pi))
+            context: AnchorIndex[_Ref] = AnchorIndex()
+            cue_keys: dict[str, frozenset[str] | None] = {}
             for name, regexes in cat.cues.items():
+                keys: set[str] | None = set()
                 for rx in regexes:
-                    self._index.add(rx, _Ref(ci, -1, name))
+                    context.add(rx, _Ref(ci, -1, name))
+                    k = context.keys(rx)
+                    keys = None if keys is None or k is None else keys | k
+                cue_keys[name] = None if keys is None else frozenset(keys)
             for rx in cat.block:
-                self._index.add(rx, _Ref(ci, -2))
+                context.add(rx, _Ref(ci, -2))
+            self._context.append(context)
+            for pi, pat in enumerate(cat.patterns):
+                gates = tuple(g for r in pat.requires if (g := cue_keys[r]) is not None)
+                self._patterns.add(pat.regex, _Ref(ci, pi), gates)
 
     def classify(self, doc: Doc) -> list[Category]:
         cats = self.taxonomy.categories
-        hits: list[tuple[_Ref, int, int]] = []
+        words = doc.words
+        present = [c.present(words) for c in self._context]
+        gate_keys = set().union(*present)
+        hits = list(self._patterns.finditer(doc.low, words, gate_keys=gate_keys))
+        if not hits:
+            return []
         spans: dict[tuple[int, str], list[Span]] = {}  # (category, cue name | "") -> spans
-        for ref, start, end in self._index.finditer(doc.low, doc.words):
-            if ref.pat >= 0:
-                hits.append((ref, start, end))
-            else:
+        for ci in {ref.cat for ref, _, _ in hits}:
+            for ref, start, end in self._context[ci].finditer(doc.low, words, present[ci]):
                 spans.setdefault((ref.cat, ref.cue), []).append((start, end))
         best: list[dict[int, float]] = [{} for _ in cats]  # pattern index -> best weight
         evidence: list[list[Evidence]] = [[] for _ in cats]

@@ -1,5 +1,7 @@
 """One article's text, prepared once for every extractor. Pure module.
 
+``words`` is the set of the article's lowercased words, what every anchor index is gated on.
+
 Title, summary and content are joined (blank line between) so each regex scans the article
 once; offsets are mapped back to a (field, offset) pair for evidence.
 """
