@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -14,6 +14,7 @@ import orjson
 
 from streams.cli import _settings as settings_from
 from streams.cli import bootstrap_opt, cli, friendly_errors
+from streams.progress import Progress
 
 
 @cli.command()
@@ -107,7 +108,13 @@ def demo_feeds(port: int, speed: float) -> None:
 # ---- batch commands: the same code as the stream workers ------------------------------
 
 
-def read_json_lines(stream: IO[bytes], what: str) -> Iterator[dict[str, Any]]:
+def _to_stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def read_json_lines(
+    stream: IO[bytes], what: str, warn: Callable[[str], None] = _to_stderr
+) -> Iterator[dict[str, Any]]:
     """Yield each JSON object line; report a bad line on stderr and go on."""
     for n, line in enumerate(stream, 1):
         if not line.strip():
@@ -115,18 +122,19 @@ def read_json_lines(stream: IO[bytes], what: str) -> Iterator[dict[str, Any]]:
         try:
             rec = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            click.echo(f"{what}: line {n}: not JSON ({exc}); skipped", err=True)
+            warn(f"{what}: line {n}: not JSON ({exc}); skipped")
             continue
         if not isinstance(rec, dict):
-            click.echo(f"{what}: line {n}: not a JSON object; skipped", err=True)
+            warn(f"{what}: line {n}: not a JSON object; skipped")
             continue
         yield rec
 
 
-def write_json_lines(records: Iterable[dict[str, Any]]) -> int:
+def write_json_lines(records: Iterable[dict[str, Any]], progress: Progress | None = None) -> int:
+    """Write each record as a JSON line; ``progress`` counts them (shown on a terminal)."""
     out = sys.stdout.buffer
     n = 0
-    for rec in records:
+    for rec in progress.track(records) if progress is not None else records:
         out.write(orjson.dumps(rec, default=_default) + b"\n")
         n += 1
     out.flush()
@@ -147,15 +155,16 @@ def parse(inputs: tuple[str, ...]) -> None:
     from streams.ingest.batch import parse_paths
 
     settings_from()
+    progress = Progress("parse", unit="articles")
 
     def articles() -> Iterator[dict[str, Any]]:
         for rec in parse_paths(inputs):
             if "error" in rec:  # a bad input is reported and skipped; the rest goes on
-                click.echo(f"parse: {rec.get('feed') or '-'}: {rec['error']}", err=True)
+                progress.say(f"parse: {rec.get('feed') or '-'}: {rec['error']}")
                 continue
             yield rec
 
-    write_json_lines(articles())
+    write_json_lines(articles(), progress)
 
 
 @cli.command()
@@ -166,9 +175,9 @@ def cluster(window_hours: float) -> None:
     from streams.stories import cluster_records
 
     settings_from()
-    write_json_lines(
-        cluster_records(read_json_lines(sys.stdin.buffer, "cluster"), window_hours=window_hours)
-    )
+    progress = Progress("cluster", unit="articles")
+    records = read_json_lines(sys.stdin.buffer, "cluster", progress.say)
+    write_json_lines(cluster_records(records, window_hours=window_hours), progress)
 
 
 @cli.command()
@@ -182,14 +191,16 @@ def classify(taxonomy: Path | None, explain: bool) -> None:
     settings_from()
     analyzer = Analyzer.from_file(taxonomy) if taxonomy else Analyzer.default()
 
+    progress = Progress("classify", unit="articles")
+
     def records() -> Iterator[dict[str, Any]]:
-        for rec in read_json_lines(sys.stdin.buffer, "classify"):
+        for rec in read_json_lines(sys.stdin.buffer, "classify", progress.say):
             if not isinstance(rec.get("title"), str):
-                click.echo("classify: a line without a string `title`; skipped", err=True)
+                progress.say("classify: a line without a string `title`; skipped")
                 continue
             yield classify_record(analyzer, rec, explain=explain)
 
-    write_json_lines(records())
+    write_json_lines(records(), progress)
 
 
 @cli.command("eval")

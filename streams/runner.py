@@ -134,6 +134,8 @@ def run_pipeline(settings: Settings, demo_speed: float = 1.0) -> int:
 
     gateway_port = settings.gateway_port or free_port()
     env["NEWSSTREAM_GATEWAY_PORT"] = str(gateway_port)
+    env["NEWSSTREAM_POLLER_PORT"] = str(settings.poller_port or free_port())
+    env["NEWSSTREAM_NOTIFIER_PORT"] = str(settings.notifier_port or free_port())
     for i in range(settings.workers):
         specs.append(ChildSpec(f"worker-{i}", newsstream_argv("worker", "--index", str(i))))
     specs += [

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     gateway_public_url: str | None = None  # used for WebSub callbacks
     gateway_tokens: list[SecretStr] = Field(default_factory=list)
     worker_web_port: int = Field(default=6066, ge=0, le=65535)
+    # /healthz, /readyz, /metrics of the poller and the notifier (0 = a free port, logged)
+    health_host: str = "127.0.0.1"
+    poller_port: int = Field(default=0, ge=0, le=65535)
+    notifier_port: int = Field(default=0, ge=0, le=65535)
     story_window_hours: float = Field(default=72.0, gt=0)
     user_agent: str = "newsstream/0.1 (+https://github.com/newsstream/newsstream)"
 

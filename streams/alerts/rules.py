@@ -64,6 +64,8 @@ class DestinationConfig:
     rate: RateLimit | None = None  # None: no limit (console)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     digest_after: int = 10  # a backlog of this many alerts goes out as one digest
+    # hosts/IPs/CIDRs this destination may reach although private (streams/net.py)
+    allow_private: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +196,7 @@ def _rule(r: _Reader, at: str, raw: Any, known: set[str]) -> Rule:
 _DEST_KEYS = {
     "type", "url", "url_env", "url_file", "token", "token_env", "token_file", "secret",
     "secret_env", "secret_file", "channel", "api_url", "rate", "retry", "digest_after",
+    "allow_private",
 }  # fmt: skip
 
 
@@ -238,6 +241,7 @@ def _destination(r: _Reader, name: str, raw: Any) -> DestinationConfig:
         rate=rate,
         retry=retry,
         digest_after=int(r.number(d.get("digest_after", 10), f"{at}.digest_after", low=2)),
+        allow_private=tuple(r.strings(d, "allow_private", at)),
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 import aiohttp
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from streams.alerts.rules import RuleSet
 from streams.deliver.destinations import make_sender, resolve_destinations
@@ -27,8 +27,10 @@ from streams.deliver.mute_store import MuteStore
 from streams.deliver.offsets import OffsetTracker
 from streams.deliver.worker import DestinationWorker, Job
 from streams.events import Alert, SchemaError, loads
-from streams.kafka import dead_letter, make_consumer, make_producer, send_dead_letter
+from streams.health import BrokerCheck, HealthServer, Phase, health_routes
+from streams.kafka import bootstrap_of, dead_letter, make_consumer, make_producer, send_dead_letter
 from streams.logs import get_logger
+from streams.metrics import DEAD_LETTERS, LagTracker
 from streams.settings import Settings
 from streams.topics import topic_names
 
@@ -81,6 +83,7 @@ class Notifier:
         )
         record.error_type = error_type
         await send_dead_letter(self.producer, self.topics.deadletter, record)
+        DEAD_LETTERS.labels(stage).inc()
 
     def _workers_for(self, alert: Alert, extra: dict[str, Any]) -> list[DestinationWorker]:
         chosen: dict[str, DestinationWorker] = {}
@@ -107,6 +110,7 @@ class Notifier:
                 key=key, value=raw,
             )  # fmt: skip
             await send_dead_letter(self.producer, self.topics.deadletter, record)
+            DEAD_LETTERS.labels("notifier.decode").inc()
             self.tracker.add(tp, offset, 0)
             return
         extra |= {"story_id": alert.story_id, "alert_id": alert.alert_id}
@@ -188,12 +192,26 @@ class _ForgetRevoked(ConsumerRebalanceListener):
         return None
 
 
+class NotifierHealth:
+    """What /readyz and /metrics need from a running notifier."""
+
+    def __init__(self) -> None:
+        self.phase = Phase()
+        self.consumer: AIOKafkaConsumer | None = None
+        self.lag = LagTracker("notifier")
+
+    async def refresh(self) -> None:
+        if self.consumer is not None:
+            await self.lag.refresh(self.consumer)
+
+
 async def serve_notifier(
     settings: Settings,
     alerts_file: Path | None,
     stop: asyncio.Event,
     stdout: TextIO | None = None,
     consumer_overrides: dict[str, Any] | None = None,
+    health: NotifierHealth | None = None,
 ) -> None:
     """Run until ``stop`` is set. Raises ConfigError before touching Kafka if the rules
     or a destination's secret are wrong.
@@ -211,25 +229,61 @@ async def serve_notifier(
     async with aiohttp.ClientSession() as session:
         notifier = Notifier(settings, ruleset, consumer, producer, session, stdout)
         consumer.subscribe([topics.alerts], listener=_ForgetRevoked(notifier.tracker))
-        await producer.start()
         try:
+            await producer.start()
             await consumer.start()
-            try:
-                await notifier.run(stop)
-            finally:
-                await consumer.stop()
+            if health is not None:
+                health.consumer, health.phase.why = consumer, None
+            await notifier.run(stop)
         finally:
-            await producer.stop()
+            if health is not None:
+                health.consumer, health.phase.why = None, "stopping"
+            # also after a failed start: a retry must not leak connections or the ledger
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            notifier.ledger.close()
 
 
-async def run_notifier(settings: Settings, alerts_file: Path | None) -> None:
-    """The service entry point: stops cleanly on SIGTERM/SIGINT."""
-    stop = asyncio.Event()
+async def run_notifier(
+    settings: Settings, alerts_file: Path | None, stop: asyncio.Event | None = None
+) -> None:
+    """The service entry point, with /healthz, /readyz and /metrics on
+    ``settings.notifier_port``: stops cleanly on SIGTERM/SIGINT (or when ``stop`` is set)."""
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    health = NotifierHealth()
+    server = HealthServer(
+        "notifier",
+        settings.health_host,
+        settings.notifier_port,
+        health_routes(BrokerCheck(bootstrap_of(settings)), health.phase, [health.refresh]),
+    )
+    await server.start()
     try:
-        await serve_notifier(settings, alerts_file, stop)
+        await _serve_until_stopped(settings, alerts_file, stop, health)
     finally:
+        await server.stop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
+
+
+async def _serve_until_stopped(
+    settings: Settings, alerts_file: Path | None, stop: asyncio.Event, health: NotifierHealth
+) -> None:
+    """Serve; while the broker cannot be reached at start-up, keep trying (and say so on
+    /readyz) rather than exit."""
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            await serve_notifier(settings, alerts_file, stop, health=health)
+            return
+        except KafkaConnectionError as exc:
+            health.phase.why = "broker unreachable"
+            log.warning("cannot reach the broker, retrying", extra={"error": str(exc)})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        delay = min(delay * 2, 10.0)

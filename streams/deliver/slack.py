@@ -12,12 +12,11 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-import aiohttp
 import orjson
 
 from streams.alerts.decider import is_key_change
 from streams.alerts.render import render_slack, render_slack_digest
-from streams.deliver.http import json_headers, post
+from streams.deliver.http import GuardedSession, Session, json_headers, post
 from streams.deliver.ledger import Ledger
 from streams.errors import PermanentError, RetryLater, TransientError
 from streams.events import Alert
@@ -36,7 +35,7 @@ _TRANSIENT_API_ERRORS = {
 class SlackWebhookSender:
     kind = "slack_webhook"
 
-    def __init__(self, name: str, url: str, session: aiohttp.ClientSession, timeout: float) -> None:
+    def __init__(self, name: str, url: str, session: Session, timeout: float) -> None:
         self.name, self._url, self._session, self._timeout = name, url, session, timeout
 
     def __repr__(self) -> str:
@@ -65,7 +64,8 @@ class SlackWebhookSender:
         return await self._post(render_slack_digest(alerts, reason))
 
     async def close(self) -> None:
-        return None
+        if isinstance(self._session, GuardedSession):
+            await self._session.close()
 
 
 class SlackBotSender:
@@ -77,7 +77,7 @@ class SlackBotSender:
         token: str,
         channel: str,
         api_url: str,
-        session: aiohttp.ClientSession,
+        session: Session,
         timeout: float,
         ledger: Ledger,
     ) -> None:
@@ -141,4 +141,5 @@ class SlackBotSender:
         return f"digest ts {data.get('ts', '')}"
 
     async def close(self) -> None:
-        return None
+        if isinstance(self._session, GuardedSession):
+            await self._session.close()

@@ -5,10 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-import aiohttp
-
 from streams.alerts.render import render_webhook_body, render_webhook_digest
-from streams.deliver.http import json_headers, post
+from streams.deliver.http import GuardedSession, Session, json_headers, post
 from streams.deliver.signature import ALERT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from streams.events import Alert
 
@@ -16,9 +14,7 @@ from streams.events import Alert
 class WebhookSender:
     kind = "webhook"
 
-    def __init__(
-        self, name: str, url: str, secret: str, session: aiohttp.ClientSession, timeout: float
-    ) -> None:
+    def __init__(self, name: str, url: str, secret: str, session: Session, timeout: float) -> None:
         self.name, self._url, self._secret = name, url, secret
         self._session, self._timeout = session, timeout
 
@@ -55,4 +51,5 @@ class WebhookSender:
         return f"webhook {self.name}"
 
     async def close(self) -> None:
-        return None
+        if isinstance(self._session, GuardedSession):
+            await self._session.close()

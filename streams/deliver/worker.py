@@ -25,9 +25,16 @@ from streams.deliver.ratelimit import TokenBucket, WindowThrottle, backoff_delay
 from streams.errors import NewsstreamError, RetryLater
 from streams.events import Alert
 from streams.logs import get_logger
+from streams.metrics import DELIVERIES, HOP_LATENCY, STAGE_ARTICLES, observe_hop
 
 log = get_logger("deliver")
 DIGEST_MAX = 500  # alerts in one digest message; the rest wait for the next one
+OUTCOMES = (
+    "delivered", "digested", "dead_letter", "skipped", "muted", "throttled", "retried",
+    "already_done",
+)  # fmt: skip
+DELIVERED = STAGE_ARTICLES.labels("delivered")
+TO_DELIVERED = HOP_LATENCY.labels("alerted_to_delivered")
 
 
 def _nothing() -> None:
@@ -47,6 +54,8 @@ class Job:
         return {
             "story_id": self.alert.story_id,
             "alert_id": self.alert.alert_id,
+            # the article that triggered the alert: event_id is article_id ":" content hash
+            "article_id": self.alert.event_id.rpartition(":")[0] or None,
             "destination": destination,
             "topic": self.topic,
             "partition": self.partition,
@@ -77,6 +86,7 @@ class DestinationWorker:
         self._held: dict[str, list[Job]] = {}
         self._throttles: dict[str, tuple[tuple[int, float], WindowThrottle]] = {}
         self.in_flight = 0
+        self.counts = {o: DELIVERIES.labels(self.name, o) for o in OUTCOMES}
 
     @property
     def stage(self) -> str:
@@ -129,6 +139,10 @@ class DestinationWorker:
     def _finish(self, job: Job, status: Status, detail: str = "") -> None:
         a = job.alert
         self.ledger.record(a.alert_id, self.name, a.story_id, status, detail)
+        self.counts[status].inc()
+        if status in ("delivered", "digested"):
+            DELIVERED.inc()
+            observe_hop(TO_DELIVERED, a.created_at, time.time())
         job.done()
 
     def _admit(self, job: Job) -> bool:
@@ -136,6 +150,7 @@ class DestinationWorker:
         a, extra = job.alert, job.log_extra(self.name)
         if self.ledger.done(a.alert_id, self.name):
             log.info("already handled, not posting again", extra=extra)
+            self.counts["already_done"].inc()
             job.done()
             return False
         mute = self._mutes().muted_by(a, time.time())
@@ -232,6 +247,7 @@ class DestinationWorker:
                         self.bucket.drain(self._clock())
                     if exc.retry_after is not None:
                         delay = min(exc.retry_after, policy.max_retry_after)
+                self.counts["retried"].inc()
                 log.warning(
                     "delivery failed, will retry",
                     extra={**first, "error": str(exc), "attempt": n, "delay": round(delay, 3)},

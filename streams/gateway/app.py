@@ -19,6 +19,7 @@ from streams.gateway.state import GATEWAY, Gateway
 from streams.gateway.stats import CategoryStats
 from streams.gateway.tail import AlertTail, BrokerProbe
 from streams.gateway.ws import alerts_ws
+from streams.metrics import BROKER_REACHABLE, GATEWAY_CLIENTS, render
 from streams.settings import Settings
 from streams.topics import topic_names
 
@@ -56,6 +57,7 @@ def build_app(
             web.get("/", _index),
             web.get("/healthz", api.healthz),
             web.get("/readyz", api.readyz),
+            web.get("/metrics", _metrics),
             web.get("/v1/alerts/stream", alerts_stream),
             web.get("/v1/alerts/ws", alerts_ws),
             web.get("/v1/alerts/recent", api.recent_alerts),
@@ -72,6 +74,14 @@ def build_app(
 def require_token(request: web.Request) -> str:
     """Bearer auth for mounted routes: the caller's identity, or raise a JSON 401."""
     return request.app[GATEWAY].guard.identify(request)
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    gw = request.app[GATEWAY]
+    BROKER_REACHABLE.set(1 if gw.probe.ok else 0)
+    GATEWAY_CLIENTS.set(gw.tail.subscriber_count)
+    body, ctype = render()
+    return web.Response(body=body, headers={"Content-Type": ctype})
 
 
 async def _index(request: web.Request) -> web.FileResponse:

@@ -89,12 +89,20 @@ class PollerOptions(BaseModel):
     @field_validator("allow_private")
     @classmethod
     def _allow(cls, v: list[str]) -> list[str]:
+        # the same rules as streams.net.parse_allow_entry, kept here so config stays pure
         for entry in v:
-            if "/" in entry:
+            e = entry.strip()
+            if "/" in e:
                 try:
-                    ipaddress.ip_network(entry, strict=False)
+                    ipaddress.ip_network(e, strict=False)
                 except ValueError:
                     raise ValueError(f"{entry!r} is not a CIDR") from None
+                continue
+            try:
+                ipaddress.ip_address(e.strip("[]"))
+            except ValueError:
+                if not e or any(c.isspace() or c in ":@?#" for c in e):
+                    raise ValueError(f"{entry!r} is not a host name, IP or CIDR") from None
         return v
 
     @field_validator("websub_listen")

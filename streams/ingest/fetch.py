@@ -4,15 +4,14 @@
 rest: RetryLater (429/503 with Retry-After), TransientError (timeouts, 5xx, refused
 connections), FeedGone (410), PermanentError (other 4xx, oversized bodies, blocked
 addresses). Redirects are followed here, hop by hop, so every target passes through
-``TargetGuard`` — the single place where an address is allowed or refused.
+the address policy (streams/net.py) — the single place where an address is allowed
+or refused — both as a URL and, at connect time, as the address actually dialled.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
-import socket
 import time
 import urllib.request
 import zlib
@@ -22,11 +21,18 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 
 from streams.errors import PermanentError, RetryLater, TransientError
 from streams.ingest.config import PollerOptions
+from streams.net import (
+    AddressPolicy,
+    BlockedAddress,
+    GuardedResolver,
+    blocked_from,
+    guarded_connector,
+)
+
+__all__ = ["BlockedAddress", "FeedGone", "FetchResult", "Fetcher", "GuardedResolver", "TargetGuard"]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
@@ -36,10 +42,6 @@ _MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)", re.I)
 
 class FeedGone(PermanentError):
     """410 Gone: the publisher retired the feed."""
-
-
-class BlockedAddress(PermanentError):
-    """The target resolves to a private/loopback address that is not allowed."""
 
 
 @dataclass(slots=True)
@@ -110,56 +112,11 @@ def link_rels(values: list[str]) -> dict[str, str]:
     return out
 
 
-class TargetGuard:
-    """Decides which addresses feeds may live at. Public addresses always; private,
-    loopback and link-local ones only when named in ``allow_private`` (hosts or CIDRs)."""
-
-    def __init__(self, allow_private: list[str]) -> None:
-        self.hosts = {a.lower() for a in allow_private if "/" not in a}
-        self.nets = [ipaddress.ip_network(a, strict=False) for a in allow_private if "/" in a]
+class TargetGuard(AddressPolicy):
+    """The feed side's name for the shared address policy (streams/net.py)."""
 
     def address_allowed(self, address: str, host: str = "") -> bool:
-        if host.lower() in self.hosts or address in self.hosts:
-            return True
-        try:
-            ip = ipaddress.ip_address(address.split("%", 1)[0])
-        except ValueError:
-            return False
-        if ip.is_global and not ip.is_multicast:
-            return True
-        return any(ip in net for net in self.nets)
-
-    def check_url(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise PermanentError(f"not an http(s) URL: {url}")
-        host = parts.hostname
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            return  # a name: the resolver checks what it resolves to
-        if not self.address_allowed(host, host):
-            raise BlockedAddress(f"{host} is a private address (add it to allow_private)")
-
-
-class GuardedResolver(AbstractResolver):
-    """DNS answers filtered by the TargetGuard, so a name cannot smuggle a private address."""
-
-    def __init__(self, guard: TargetGuard) -> None:
-        self.guard = guard
-        self.inner = DefaultResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        results = await self.inner.resolve(host, port, family)
-        allowed = [r for r in results if self.guard.address_allowed(r["host"], host)]
-        if not allowed:
-            raise OSError(f"{host} resolves only to private addresses (add it to allow_private)")
-        return allowed
-
-    async def close(self) -> None:
-        await self.inner.close()
+        return self.allows(address, host)
 
 
 class HostLimiter:
@@ -254,9 +211,9 @@ class Fetcher:
         if self.session is not None:
             return
         o = self.options
-        connector = aiohttp.TCPConnector(
-            limit=o.concurrency, limit_per_host=o.per_host_concurrency,
-            resolver=GuardedResolver(self.guard), ttl_dns_cache=300,
+        connector = guarded_connector(
+            self.guard, limit=o.concurrency, limit_per_host=o.per_host_concurrency,
+            ttl_dns_cache=300,
         )  # fmt: skip
         self.session = aiohttp.ClientSession(
             connector=connector,
@@ -290,6 +247,9 @@ class Fetcher:
             except TimeoutError:
                 raise TransientError(f"timed out after {time.monotonic() - start:.1f}s") from None
             except aiohttp.ClientError as exc:
+                blocked = blocked_from(exc)
+                if blocked is not None:
+                    raise blocked from None
                 raise TransientError(f"{type(exc).__name__}: {exc}") from None
             result.elapsed = time.monotonic() - start
             return result

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from streams.errors import InputError
-from streams.ingest.parse import ParsedFeed, RawItem
+from streams.ingest.parse import MAX_ITEMS, ParsedFeed, RawItem
 
 _VERSIONS = {
     "https://jsonfeed.org/version/1": "json1",
@@ -30,7 +30,16 @@ def _describe(doc: Any) -> str:
     return f"JSON {type(doc).__name__}, not a JSON Feed object"
 
 
+# Each JSON object or array becomes a Python object of ~100 bytes or more: a cap on
+# their number keeps a 40 MB "[{},{},...]" from taking gigabytes. Real feeds: a few
+# per item.
+MAX_CONTAINERS = 100_000
+
+
 def parse_json_feed(data: bytes, *, base_url: str = "") -> ParsedFeed:
+    containers = data.count(b"{") + data.count(b"[")  # strings count too: an upper bound
+    if containers > MAX_CONTAINERS:
+        raise InputError(f"over {MAX_CONTAINERS} JSON objects/arrays: too large for a feed")
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -57,6 +66,9 @@ def parse_json_feed(data: bytes, *, base_url: str = "") -> ParsedFeed:
             out.hub = _str(hub.get("url")) or None
             break
     feed_authors = _authors(doc)
+    if len(items) > MAX_ITEMS:
+        out.warnings.append(f"{len(items)} items: kept the first {MAX_ITEMS}")
+        items = items[:MAX_ITEMS]
     for i, raw in enumerate(items):
         if not isinstance(raw, dict):
             out.warnings.append(f"items[{i}]: not an object, skipped")

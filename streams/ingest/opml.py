@@ -7,7 +7,9 @@ enclosing folders become tags. Export writes one outline per feed, with tags as 
 
 from __future__ import annotations
 
+import contextlib
 import xml.etree.ElementTree as ET
+import xml.parsers.expat
 from collections.abc import Iterable
 from xml.sax.saxutils import quoteattr
 
@@ -20,8 +22,7 @@ from streams.ingest.normalize import iso_utc
 
 def import_opml(data: bytes) -> list[FeedConfig]:
     """Feeds listed in an OPML document; raises InputError when it is not OPML."""
-    if b"<!DOCTYPE" in data[:2048].upper() or b"<!ENTITY" in data.upper():
-        raise InputError("OPML with a DTD/entities is refused (entity expansion)")
+    refuse_doctype(data)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -54,6 +55,22 @@ def import_opml(data: bytes) -> list[FeedConfig]:
 
     walk(body, [])
     return feeds
+
+
+def _refuse(*_: object) -> None:
+    raise InputError("OPML with a DTD/entities is refused (entity expansion)")
+
+
+def refuse_doctype(data: bytes) -> None:
+    """Raise InputError if the document declares a DOCTYPE (in any encoding expat reads,
+    so a UTF-16 file cannot hide one), before anything is expanded."""
+    if b"<!DOCTYPE" in data[:4096].upper():
+        _refuse()
+    scan = xml.parsers.expat.ParserCreate()
+    scan.StartDoctypeDeclHandler = _refuse
+    scan.EntityDeclHandler = _refuse
+    with contextlib.suppress(xml.parsers.expat.ExpatError):  # ET reports it, with a position
+        scan.Parse(data, True)
 
 
 def export_opml(feeds: Iterable[FeedConfig], title: str = "newsstream feeds") -> bytes:

@@ -4,16 +4,26 @@ RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 go through feedparser; JSON Feed 1.0/1.1 throu
 orjson (jsonfeed.py). A document feedparser flags as ill-formed ("bozo") still
 yields every item it recovered, with a warning. Anything that is not a feed at all
 raises InputError with a reason a person can act on.
+
+Hostile documents (docs/reliability.md#hostile-input): the document is converted to
+UTF-8 first (feedparser's own step, done here so we see what the XML parser will
+see, UTF-7 tricks included), then a DOCTYPE's internal subset is removed, so no
+entity is ever declared — no billion laughs, no quadratic blow-up, no external
+entities (feedparser's own DOCTYPE filter only sees declarations at line starts).
+At most ``MAX_ITEMS`` items are kept and each text field is cut to ``FIELD_CAPS``
+characters, with a warning, so one monstrous item cannot exceed a Kafka message.
 """
 
 from __future__ import annotations
 
 import calendar
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
 
 from streams.errors import InputError
 
@@ -25,6 +35,17 @@ _PERIODS = {
     "monthly": 30 * 86400,
     "yearly": 365 * 86400,
 }
+MAX_ITEMS = 1000  # below the poller's remember_items default, or old items would return
+# Raw (possibly HTML) characters per field; the text made from them is never longer,
+# and an Article then stays well under Kafka's 1 MiB message size.
+FIELD_CAPS = {"title": 1_000, "summary": 20_000, "content": 200_000, "link": 4_000}
+MAX_GUID, MAX_NAMES, MAX_NAME = 1_000, 50, 200  # guid; authors/tags per item, each
+# feedparser costs about 1-20 us of Python per tag or entity reference (deep nesting the
+# most): a cap on their number bounds the CPU one document can take to about 2 s.
+# Real feeds have a few thousand.
+MAX_MARKUP = 100_000
+_ALTERNATE = re.compile(rb"<link\b[^>]*?type=[\"']?application/(?:rss|atom)\+xml[^>]*>", re.I)
+_HREF = re.compile(rb"""href\s*=\s*["']?([^"' >]+)""", re.I)
 
 
 @dataclass(slots=True)
@@ -60,6 +81,132 @@ class ParsedFeed:
     warnings: list[str] = field(default_factory=list)
 
 
+def _skip_to(data: bytes, i: int, end: bytes) -> int:
+    j = data.find(end, i)
+    if j < 0:
+        raise InputError("unterminated markup in the DOCTYPE or prolog")
+    return j + len(end)
+
+
+def strip_internal_subset(data: bytes) -> tuple[bytes, bool]:
+    """Remove the ``[...]`` internal subset of the prolog's DOCTYPE (UTF-8 input).
+
+    Returns (document, whether something was removed). Only the prolog is read:
+    comments and processing instructions are skipped, the first element stops us.
+    """
+    i, n = 0, len(data)
+    if data.startswith(b"\xef\xbb\xbf"):
+        i = 3
+    while i < n:
+        while i < n and data[i] in b" \t\r\n":
+            i += 1
+        if data.startswith(b"<?", i):
+            i = _skip_to(data, i + 2, b"?>")
+        elif data.startswith(b"<!--", i):
+            i = _skip_to(data, i + 4, b"-->")
+        elif data.startswith(b"<!DOCTYPE", i):
+            return _cut_subset(data, i + 9)
+        else:
+            return data, False
+    return data, False
+
+
+def _cut_subset(data: bytes, i: int) -> tuple[bytes, bool]:
+    quote, n = 0, len(data)
+    while i < n:
+        c = data[i]
+        if quote:
+            if c == quote:
+                quote = 0
+        elif c in b"\"'":
+            quote = c
+        elif c == ord(">"):
+            return data, False  # no internal subset: nothing is declared
+        elif c == ord("["):
+            end = _subset_end(data, i + 1)
+            return data[:i] + data[end + 1 :], True
+        i += 1
+    raise InputError("unterminated DOCTYPE")
+
+
+def _subset_end(data: bytes, i: int) -> int:
+    """Index of the ``]`` closing an internal subset that opens before ``i``."""
+    quote, n = 0, len(data)
+    while i < n:
+        c = data[i]
+        if quote:
+            if c == quote:
+                quote = 0
+        elif c in b"\"'":
+            quote = c
+        elif data.startswith(b"<!--", i):
+            i = _skip_to(data, i + 4, b"-->")
+            continue
+        elif data.startswith(b"<?", i):
+            i = _skip_to(data, i + 2, b"?>")
+            continue
+        elif c == ord("]"):
+            return i
+        i += 1
+    raise InputError("unterminated DOCTYPE internal subset")
+
+
+def markup_cost(data: bytes, limit: int) -> int:
+    """Tags and entity references outside CDATA sections (what the XML parser hands to
+    Python one by one); stops counting past ``limit``."""
+    cost, i = 0, 0
+    while cost <= limit:
+        j = data.find(b"<![CDATA[", i)
+        end = len(data) if j < 0 else j
+        cost += data.count(b"<", i, end) + data.count(b"&", i, end)
+        if j < 0:
+            break
+        k = data.find(b"]]>", j + 9)
+        cost += 1
+        if k < 0:
+            break
+        i = k + 3
+    return cost
+
+
+def cap_items(out: ParsedFeed) -> None:
+    """Keep ``MAX_ITEMS`` items and cut oversized fields, saying so in the warnings."""
+    if len(out.items) > MAX_ITEMS:
+        out.warnings.append(f"{len(out.items)} items: kept the first {MAX_ITEMS}")
+        del out.items[MAX_ITEMS:]
+    for n, item in enumerate(out.items):
+        cut: list[str] = []
+        for name, cap in FIELD_CAPS.items():
+            value: str = getattr(item, name)
+            if len(value) > cap:
+                setattr(item, name, value[:cap])
+                cut.append(f"{name} of {len(value)} characters cut to {cap}")
+        if item.guid is not None and len(item.guid) > MAX_GUID:
+            item.guid = item.guid[:MAX_GUID]
+            cut.append(f"guid cut to {MAX_GUID} characters")
+        for name in ("authors", "tags"):
+            values: list[str] = getattr(item, name)
+            if len(values) > MAX_NAMES or any(len(v) > MAX_NAME for v in values):
+                setattr(item, name, [v[:MAX_NAME] for v in values[:MAX_NAMES]])
+                cut.append(f"{name} cut to {MAX_NAMES} of {MAX_NAME} characters")
+        if cut:
+            who = (item.guid or item.link or f"item {n}")[:200]
+            out.warnings.append(f"{who}: {'; '.join(cut)}")
+
+
+def not_a_feed(data: bytes, reason: Any) -> InputError:
+    """The error for a document with no feed in it, naming the feed an HTML page links."""
+    head = data[:65536]
+    if re.search(rb"<html\b|<!doctype html", head, re.I):
+        link = _ALTERNATE.search(head)
+        href = _HREF.search(link.group(0)) if link else None
+        if href:
+            url = href.group(1).decode("utf-8", "replace")[:300]
+            return InputError(f"not an RSS/Atom feed: an HTML page linking a feed at {url}")
+        return InputError("not an RSS/Atom feed: an HTML page")
+    return InputError(f"not an RSS/Atom feed ({reason})" if reason else "not an RSS/Atom feed")
+
+
 def looks_like_json(data: bytes) -> bool:
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     return head[:1] in (b"{", b"[")
@@ -72,31 +219,46 @@ def parse_feed(data: bytes, *, base_url: str = "", content_type: str | None = No
     if looks_like_json(data):
         from streams.ingest.jsonfeed import parse_json_feed
 
-        return parse_json_feed(data, base_url=base_url)
-    return _parse_xml(data, base_url, content_type)
+        out = parse_json_feed(data, base_url=base_url)
+    else:
+        out = _parse_xml(data, base_url, content_type)
+    cap_items(out)
+    return out
 
 
 def _parse_xml(data: bytes, base_url: str, content_type: str | None) -> ParsedFeed:
-    headers: dict[str, str] = {}
+    # Without a content type feedparser flags every document; a file or stdin is XML by nature.
+    headers = {"content-type": content_type or "application/xml"}
+    converted: dict[str, Any] = {}
+    utf8 = convert_to_utf8(headers, data, converted)
+    notes = [f"encoding: {converted['bozo_exception']}"] if converted.get("bozo") else []
+    markup = markup_cost(utf8, MAX_MARKUP)
+    if markup > MAX_MARKUP:
+        raise InputError(
+            f"over {MAX_MARKUP} tags and entity references: too costly to parse as a feed"
+        )
+    if converted.get("encoding"):
+        utf8, stripped = strip_internal_subset(utf8)
+        if stripped:
+            notes.append("DOCTYPE internal subset removed: entity declarations are not expanded")
+        headers["content-type"] = "application/xml; charset=utf-8"
     if base_url:
         headers["content-location"] = base_url
-    # Without a content type feedparser flags every document; a file or stdin is XML by nature.
-    headers["content-type"] = content_type or "application/xml"
     # We turn HTML into text ourselves, so feedparser's sanitiser and URI rewriting are waste.
     d: Any = feedparser.parse(
-        data, sanitize_html=False, resolve_relative_uris=False, response_headers=headers
+        utf8, sanitize_html=False, resolve_relative_uris=False, response_headers=headers
     )
     version = d.get("version") or ""
     entries = d.get("entries") or []
     if not version and not entries:
-        reason = d.get("bozo_exception")
-        raise InputError(f"not an RSS/Atom feed ({reason})" if reason else "not an RSS/Atom feed")
+        raise not_a_feed(data, d.get("bozo_exception"))
     feed = d.get("feed") or {}
     out = ParsedFeed(
         format=version or "unknown",
         title=feed.get("title", "") or "",
         link=feed.get("link", "") or "",
         language=feed.get("language") or None,
+        warnings=notes,
     )
     if d.get("bozo"):
         exc = d.get("bozo_exception")

@@ -30,11 +30,32 @@ from streams.ingest.normalize import (
 from streams.ingest.parse import parse_feed
 from streams.ingest.state import FeedState, StateStore
 from streams.logs import get_logger
+from streams.metrics import FEED_ITEMS, FEED_POLLS, STAGE_ARTICLES
 
 log = get_logger("poller")
 
 Publish = Callable[[Sequence[Article]], Awaitable[None]]
 RHYTHM_KEEP = 40
+OUTCOMES = ("new", "unchanged", "not_modified", "error", "gone", "disabled")
+PUBLISHED = STAGE_ARTICLES.labels("published")
+
+
+class FeedCounters:
+    """One feed's metric children, bound once (labelled by outlet: bounded by the feeds file)."""
+
+    __slots__ = ("new", "polls", "updated")
+
+    def __init__(self, outlet: str) -> None:
+        self.polls = {o: FEED_POLLS.labels(outlet, o) for o in OUTCOMES}
+        self.new = FEED_ITEMS.labels(outlet, "new")
+        self.updated = FEED_ITEMS.labels(outlet, "updated")
+
+    def count(self, outcome: PollOutcome) -> None:
+        self.polls[outcome.status].inc()
+        if outcome.new:
+            self.new.inc(outcome.new)
+        if outcome.updated:
+            self.updated.inc(outcome.updated)
 
 
 @dataclass(slots=True)
@@ -75,6 +96,7 @@ class Poller:
         self._tasks: set[asyncio.Task[None]] = set()
         self._old_fetchers: list[Fetcher] = []
         self.polls = 0
+        self._counters: dict[str, FeedCounters] = {}
 
     # ---- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
@@ -160,7 +182,18 @@ class Poller:
             state = self.states[url] = FeedState(url)
         return state
 
+    def _counted(self, feed: FeedConfig, outcome: PollOutcome) -> PollOutcome:
+        name = feed.display_name()
+        counters = self._counters.get(name)
+        if counters is None:
+            counters = self._counters[name] = FeedCounters(name)
+        counters.count(outcome)
+        return outcome
+
     async def poll_once(self, feed: FeedConfig) -> PollOutcome:
+        return self._counted(feed, await self._poll_once(feed))
+
+    async def _poll_once(self, feed: FeedConfig) -> PollOutcome:
         state = self.state_of(feed.url)
         if state.disabled:
             return PollOutcome(feed.url, "disabled", error=state.disabled_reason)
@@ -195,12 +228,13 @@ class Poller:
         state = self.state_of(feed.url)
         async with self.locks.setdefault(feed.url, asyncio.Lock()):
             try:
-                return await self._ingest(feed, state, body, content_type, time.time(), None)
+                outcome = await self._ingest(feed, state, body, content_type, time.time(), None)
             except InputError as exc:
                 log.warning(
                     "pushed document rejected", extra={"feed_url": feed.url, "error": str(exc)}
                 )
-                return PollOutcome(feed.url, "error", error=str(exc))
+                outcome = PollOutcome(feed.url, "error", error=str(exc))
+            return self._counted(feed, outcome)
 
     async def _ingest(
         self,
@@ -245,8 +279,12 @@ class Poller:
             )
         self._succeeded(feed, state, res, now)
         await self.store.save(state)
-        for art in fresh:
-            log.debug("published", extra={"feed_url": feed.url, "article_id": art.article_id})
+        PUBLISHED.inc(len(fresh))
+        for art in fresh:  # the first line of an article's trail (docs/operations.md)
+            log.info(
+                "published",
+                extra={"feed_url": feed.url, "article_id": art.article_id, "kind": art.kind},
+            )
         status = "new" if fresh else "unchanged"
         return PollOutcome(feed.url, status, new, len(fresh) - new, warnings=parsed.warnings)
 

@@ -16,6 +16,7 @@ from aiohttp import web
 from streams.broker import ensure_topics
 from streams.errors import ConfigError
 from streams.events import Article, dumps
+from streams.health import BrokerCheck, HealthServer, Phase, health_routes
 from streams.ingest.config import FeedsConfig, load_feeds
 from streams.ingest.health import feed_status, write_snapshot
 from streams.ingest.poller import Poller, Publish
@@ -54,6 +55,22 @@ def feeds_path(settings: Settings, feeds_file: Path | None) -> Path:
 async def run_poller(settings: Settings, feeds_file: Path | None) -> None:
     path = feeds_path(settings, feeds_file)
     config = load_feeds(path)
+    # up before Kafka, so /readyz can say "broker unreachable" while we wait for it
+    phase = Phase()
+    health = HealthServer(
+        "poller",
+        settings.health_host,
+        settings.poller_port,
+        health_routes(BrokerCheck(bootstrap_of(settings)), phase),
+    )
+    await health.start()
+    try:
+        await _run(settings, path, config, phase)
+    finally:
+        await health.stop()
+
+
+async def _run(settings: Settings, path: Path, config: FeedsConfig, phase: Phase) -> None:
     names = topic_names(settings)
     wanted = {names.articles, names.feed_state}
     await ensure_topics(
@@ -69,6 +86,7 @@ async def run_poller(settings: Settings, feeds_file: Path | None) -> None:
             config, kafka_publisher(producer, names.articles), store, user_agent=settings.user_agent
         )
         await poller.start()
+        phase.why = None
         log.info("poller started", extra={"feeds": len(config.feeds), "topic": names.articles})
         await _serve(settings, path, poller)
     finally:

@@ -26,16 +26,14 @@ class KeyBuckets:
     def add(self, key: int, slot: int) -> None:
         bucket = self._multi.get(key)
         if bucket is not None:
-            if slot in bucket[-self.keep :]:
+            if bucket[-1] == slot or slot in bucket[-self.keep :]:
                 return
             bucket.append(slot)
             if len(bucket) >= 2 * self.keep:  # trim in batches: one copy per `keep` appends
                 del bucket[: len(bucket) - self.keep]
             return
-        old = self._single.get(key)
-        if old is None:
-            self._single.put(key, slot)
-        elif old != slot:
+        old = self._single.setdefault(key, slot)
+        if old is not None and old != slot:
             self._single.pop(key)
             self._multi[key] = array("I", (old, slot))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from streams.events import Source
@@ -34,6 +35,9 @@ class IndexStats:
     expired: int = 0
 
 
+_iso = lru_cache(maxsize=8192)(iso)  # a story's times recur in every decision about it
+
+
 def representatives(blob: bytes) -> dict[int, tuple[int, float, bool, float]]:
     """outlet -> (record offset, time, syndicated, outlet's first time) of the member shown
     in ``sources``: an outlet's earliest own copy, else its earliest syndicated one."""
@@ -61,8 +65,9 @@ def decide(
     reps = sorted(representatives(blob).values(), key=lambda r: (r[3], r[0]))
     sources = []
     for start, ts, member_syn, _first in reps:
-        m = pk.member_at(blob, start)
-        sources.append(Source(outlets[m.outlet], m.url, m.article_id, member_syn, iso(ts)))
+        aid, url = pk.ids_at(blob, start)
+        outlet = outlets[pk.outlet_at(blob, start)]
+        sources.append(Source(outlet, url, aid, member_syn, _iso(ts)))
     first = pk.head(blob)[0]
     return StoryDecision(
         story_id=pk.story_id(blob),
@@ -72,6 +77,6 @@ def decide(
         syndicated=syn,
         sources=sources,
         source_count=sum(1 for r in reps if not r[2]),
-        first_seen=iso(first),
+        first_seen=_iso(first),
         changes=changes or {},
     )

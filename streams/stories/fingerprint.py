@@ -40,6 +40,9 @@ class StoryDoc:
     content_hash: str
     places: list[str] = field(default_factory=list)  # place names; "cc:XX" for countries
     figures: dict[str, float] = field(default_factory=dict)
+    # computed off the serial story stage (``features_for(..., fingerprinted=True)``) so the
+    # single decision point only looks up; None: ``StoryIndex.assign`` computes it
+    fp: Fingerprint | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -69,7 +72,11 @@ def iso(ts: float) -> str:
 
 
 def features_for(
-    article: Article, places: Sequence[Place] = (), figures: Sequence[Figure] = ()
+    article: Article,
+    places: Sequence[Place] = (),
+    figures: Sequence[Figure] = (),
+    *,
+    fingerprinted: bool = False,
 ) -> StoryDoc:
     """The StoryDoc for an article, with the places and figures understanding found."""
     names = [
@@ -80,7 +87,7 @@ def features_for(
     for f in figures:
         figs[f.kind] = max(figs.get(f.kind, f.value), f.value)
     body = "\n".join(p for p in (article.summary, article.content) if p)
-    return StoryDoc(
+    doc = StoryDoc(
         article_id=article.article_id,
         url=article.url,
         outlet=article.outlet,
@@ -91,15 +98,22 @@ def features_for(
         places=names,
         figures=figs,
     )
+    if fingerprinted:
+        doc.fp = fingerprint(doc)
+    return doc
 
 
 # Capitalised words in runs that are roles or nationalities, not the names of who acted:
 # "Governor Anna Lysenko" and "Ukrainian officials" must not tie two events together.
-ROLE_WORDS = frozenset(
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+ROLE_WORDS = _word_set(
     """governor mayor president minister ministers prime foreign defence defense interior
     chief ceo spokesman spokeswoman spokesperson general commander head deputy regional
     ukrainian russian american british french german chinese israeli iranian turkish
-    polish european western eastern northern southern ministry army navy forces""".split()
+    polish european western eastern northern southern ministry army navy forces"""
 )
 SKETCH_WORDS = 300  # reprints agree from the start; shingling a long body only costs time
 
@@ -116,7 +130,8 @@ def _city(run: str) -> str | None:
 
 def fingerprint(doc: StoryDoc) -> Fingerprint:
     body_words = tx.words(doc.text)
-    lede = " ".join(body_words[:LEDE_WORDS]) if doc.text else ""
+    lede = " ".join(doc.text.split()[:LEDE_WORDS])
+    lede_words = tx.words(lede)
     title_words = tx.words(doc.title)
     runs = tx.capitalised_runs(lede)
     if not tx.is_title_case(doc.title):
@@ -141,7 +156,7 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
     ]
     # tokens say what happened; who and where are compared separately
     named = place_words | set(name_words)
-    head_words = title_words + body_words[:LEDE_WORDS]
+    head_words = title_words + lede_words
     stem_hashes = [h for s, h in tx.keyword_hashes(head_words) if s not in named]
     numbers: list[int] = []
     for w in head_words:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from collections import Counter
 from collections.abc import Iterator
+from operator import itemgetter
 from typing import Any
 
 from streams.stories import packed as pk
@@ -32,9 +33,15 @@ from streams.stories.verify import (
 
 __all__ = ["IndexStats", "StoryDecision", "StoryIndex", "story_id_for"]
 
+# weighted shared keys a candidate needs before it is scored: one rare key (a place,
+# a name) or several common ones; a story sharing one common word is never the same event
+MIN_EVIDENCE = 4
 SYN_CHECKED = 3  # candidates whose members are tested for a near-copy of the article
 EXPIRE_STEP = 1 / 48  # of the window: walks at most this often, so sweeps stay amortised
 _EMPTY = pk.Summary((), (), (), ())
+
+
+_count = itemgetter(1)
 
 
 def _weight(stories: int, keep: int) -> int:
@@ -74,7 +81,7 @@ class StoryIndex:
 
     def assign(self, doc: StoryDoc) -> StoryDecision:
         self.stats.articles += 1
-        fp = fingerprint(doc)
+        fp = doc.fp or fingerprint(doc)
         known = self._known(doc)
         if known is not None:
             return self._republished(doc, fp, *known)
@@ -113,8 +120,7 @@ class StoryIndex:
             if not by_id and not doc.url:
                 continue
             slot = self._seen.get(key)
-            blob = self._blob(slot) if slot is not None else None
-            if blob is None:
+            if slot is None or (blob := self._blob(slot)) is None:
                 continue
             for start, _end, _ts, _oid, _flags, urlh in pk.iter_heads(blob):
                 if not by_id and urlh != key:
@@ -172,18 +178,25 @@ class StoryIndex:
 
     def _best_story(self, fp: Fingerprint, doc: StoryDoc) -> tuple[int | None, bool]:
         counts: Counter[int] = Counter()
+        keep = self._buckets.keep
         for key in band_ints(fp):  # rare keys first: ties go to stories found by them
             found = self._buckets.recent(key)
+            if len(found) == 1:
+                counts[found[0]] += 4
+                continue
             # a key few stories carry says more (IDF, in steps so the counting stays in C)
-            for _ in range(_weight(len(found), self._buckets.keep)):
+            for _ in range(_weight(len(found), keep)):
                 counts.update(found)
-        if not counts:
+        ranked = sorted(
+            [kv for kv in counts.items() if kv[1] >= MIN_EVIDENCE], key=_count, reverse=True
+        )
+        if not ranked:
             return None, False
         q = Query.of(fp)
         ts = doc.published_ts
         outlet = self._outlet_ids.get(doc.outlet, -1)
         best: tuple[float, int | None, bool] = (SAME_STORY_THRESHOLD, None, False)
-        for rank, (slot, _n) in enumerate(counts.most_common(self.max_candidates)):
+        for rank, (slot, _n) in enumerate(ranked[: self.max_candidates]):
             blob = self._blob(slot)
             if blob is None:
                 continue
@@ -203,9 +216,10 @@ class StoryIndex:
         """Does another outlet's member carry the same wire copy (a reprint)?"""
         if len(fp.sketch) < MIN_SKETCH:
             return False
+        mine = tuple(v >> 16 for v in fp.sketch)  # as records keep them
         # a reprint shares most of the smallest shingle hashes; a byte search rules out
         # most stories without unpacking a single member
-        if not any(struct.pack("<I", v) in blob for v in fp.sketch[:3]):
+        if not any(struct.pack("<H", v) in blob for v in mine[:3]):
             return False
         facts = set(pk.facts_of(fp.names, fp.places, fp.numbers))
         for start, _end, _ts, oid, _flags, _u in pk.iter_heads(blob):
@@ -214,7 +228,7 @@ class StoryIndex:
             _oid, _fl, sketch, their_facts = pk.sketch_at(blob, start)
             if (
                 len(sketch) >= MIN_SKETCH
-                and resemblance(fp.sketch, sketch) >= SYNDICATED_RESEMBLANCE
+                and resemblance(mine, sketch) >= SYNDICATED_RESEMBLANCE
                 and same_facts(facts, set(their_facts))
             ):
                 return True
@@ -273,22 +287,21 @@ class StoryIndex:
         assert blob is not None
         url_hash = h64("u:" + e.url) if e.url else 0
         # only the member shown in `sources` keeps its URL; the others keep its hash
-        cur = representatives(blob).get(self._outlet_ids.get(e.outlet, -1))
-        shown = cur is None or (e.syndicated, e.published_ts) < (cur[2], cur[1])
+        shown = True
+        if len(blob) > pk.members_offset(blob):
+            cur = representatives(blob).get(self._outlet_ids.get(e.outlet, -1))
+            shown = cur is None or (e.syndicated, e.published_ts) < (cur[2], cur[1])
         rec = self._record(e, url_hash, e.url if shown else "")
-        first, lo, hi, n = pk.head(blob)
-        ts = e.published_ts
-        lo, hi = (ts, ts) if n == 0 else (min(lo, ts), max(hi, ts))
         fp = e.fingerprint
-        sm = pk.merged(pk.summary(blob), fp.tokens, fp.names, fp.places, fp.numbers)
-        members = blob[pk.members_offset(blob) :] + rec
-        blob = self._set(slot, pk.build(pk.story_id(blob), first, lo, hi, n + 1, sm, members))
+        parts = (fp.tokens, fp.names, fp.places, fp.numbers)
+        blob = self._set(slot, pk.with_member(blob, rec, e.published_ts, parts))
         self._members += 1
         self._seen.put(h64("i:" + e.article_id), slot)
         if url_hash:
             self._seen.put(url_hash, slot)
+        add = self._buckets.add
         for key in band_ints(fp):
-            self._buckets.add(key, slot)
+            add(key, slot)
         return blob
 
     def add_entry(self, e: IndexEntry) -> None:
@@ -320,8 +333,9 @@ class StoryIndex:
         # which rebuilds the same summary when the entries are restored
         sm, sid, first = pk.summary(blob), pk.story_id(blob), pk.head(blob)[0]
         for m in pk.members(blob):
+            sketch = tuple(v << 16 for v in m.sketch)  # packs back to the same record
             fp = Fingerprint(
-                sm.tokens, sm.names, sm.places, sm.numbers, m.sketch, m.title_hash, m.text_hash
+                sm.tokens, sm.names, sm.places, sm.numbers, sketch, m.title_hash, m.text_hash
             )
             figs = {self._fig_kinds[k]: v for k, v in m.figures}
             outlet = self._outlets[m.outlet]
@@ -392,4 +406,6 @@ class StoryIndex:
             self._dead_since_sweep = 0
         self._members -= len(forgotten)
         self.stats.expired += len(forgotten)
+        if forgotten:
+            self._last = None
         return forgotten

@@ -7,8 +7,9 @@ blob costs a few dozen bytes of overhead plus ~100 bytes per member. Layout:
 * story id (utf-8), then the *summary*: the union (capped) of the members' keyword
   stems, names, places and numbers — what the verifier compares a new article with;
 * member records: time, outlet id, flags, title/text hashes, 64-bit URL hash,
-  near-copy sketch, 16-bit fact hashes, figures, article id, and the URL only for
-  the member that represents its outlet in ``sources``.
+  near-copy sketch (top 16 bits of each value: same order), 16-bit fact hashes,
+  figures, article id, and the URL only for the member that represents its outlet in
+  ``sources``.
 
 Pure module: ``Story``/``Member`` are read views built on demand, never stored.
 """
@@ -23,6 +24,7 @@ _HEAD = struct.Struct("<dddIBBBBB")  # first, min, last, members, nt, nn, np, nn
 _REC = struct.Struct("<HdHBIIQBBBBH")  # len, ts, outlet, flags, th, xh, urlh, nsk, nf, nfig, la, lu
 _FIG = struct.Struct("<Bd")
 CAP_TOKENS, CAP_NAMES, CAP_PLACES, CAP_NUMBERS = 40, 12, 8, 12
+_CAPS = (CAP_TOKENS, CAP_NAMES, CAP_PLACES, CAP_NUMBERS)
 MAX_FACTS = 20
 _HEX_ID = 1  # id stored as prefix + raw bytes of its hex part ("u:" + 32 hex -> 19 bytes)
 
@@ -71,7 +73,25 @@ def decode_id(raw: bytes) -> str:
     return raw.decode()
 
 
-def facts_of(names: tuple[int, ...], places: tuple[int, ...], numbers: tuple[int, ...]) -> tuple:
+_URL_HEADS = ("", "https://", "https://www.", "http://", "http://www.")
+
+
+def encode_url(url: str) -> bytes:
+    """The URL without its common head (one byte says which), at most 65 534 bytes."""
+    code = max(
+        (i for i, head in enumerate(_URL_HEADS) if url.startswith(head)),
+        key=lambda i: len(_URL_HEADS[i]),
+    )
+    return bytes((code,)) + url[len(_URL_HEADS[code]) :].encode()[:65533] if url else b""
+
+
+def decode_url(raw: bytes) -> str:
+    return _URL_HEADS[raw[0]] + raw[1:].decode(errors="replace") if raw else ""
+
+
+def facts_of(
+    names: tuple[int, ...], places: tuple[int, ...], numbers: tuple[int, ...]
+) -> tuple[int, ...]:
     """16-bit hashes of what a text states: enough to tell a reprint from a template."""
     return tuple(dict.fromkeys(v & 0xFFFF for v in (*names, *places, *numbers)))[:MAX_FACTS]
 
@@ -89,8 +109,8 @@ def record(
     article_id: str,
     url: str,
 ) -> bytes:
-    aid, ub = encode_id(article_id), url.encode()[:65535]
-    tail = struct.pack(f"<{len(sketch)}I{len(facts)}H", *sketch, *facts)
+    aid, ub = encode_id(article_id), encode_url(url)
+    tail = struct.pack(f"<{len(sketch) + len(facts)}H", *(v >> 16 for v in sketch), *facts)
     tail += b"".join(_FIG.pack(k, v) for k, v in figures) + aid + ub
     head = _REC.pack(
         _REC.size + len(tail),
@@ -163,14 +183,14 @@ def iter_heads(blob: bytes) -> list[tuple[int, int, float, int, int, int]]:
 def member_at(blob: bytes, off: int) -> Member:
     size, ts, oid, flags, th, xh, urlh, nsk, nf, nfig, la, lu = _REC.unpack_from(blob, off)
     p = off + _REC.size
-    sk = struct.unpack_from(f"<{nsk}I{nf}H", blob, p)
-    p += 4 * nsk + 2 * nf
+    sk = struct.unpack_from(f"<{nsk + nf}H", blob, p)
+    p += 2 * (nsk + nf)
     figs = []
     for _ in range(nfig):
         figs.append(_FIG.unpack_from(blob, p))
         p += _FIG.size
     aid = decode_id(blob[p : p + la])
-    url = blob[p + la : p + la + lu].decode()
+    url = decode_url(blob[p + la : p + la + lu])
     return Member(
         ts,
         oid,
@@ -188,6 +208,13 @@ def member_at(blob: bytes, off: int) -> Member:
     )
 
 
+def ids_at(blob: bytes, off: int) -> tuple[str, str]:
+    """(article id, URL or "") of the member at ``off``."""
+    _s, _ts, _o, _f, _th, _xh, _u, nsk, nf, nfig, la, lu = _REC.unpack_from(blob, off)
+    p = off + _REC.size + 2 * (nsk + nf) + _FIG.size * nfig
+    return decode_id(blob[p : p + la]), decode_url(blob[p + la : p + la + lu])
+
+
 def members(blob: bytes) -> list[Member]:
     return [member_at(blob, start) for start, *_ in iter_heads(blob)]
 
@@ -195,8 +222,25 @@ def members(blob: bytes) -> list[Member]:
 def sketch_at(blob: bytes, off: int) -> tuple[int, int, tuple[int, ...], tuple[int, ...]]:
     """(outlet, flags, sketch, facts) of the member at ``off``: the near-copy test's inputs."""
     _s, _ts, oid, flags, _th, _xh, _u, nsk, nf, *_ = _REC.unpack_from(blob, off)
-    vals = struct.unpack_from(f"<{nsk}I{nf}H", blob, off + _REC.size)
+    vals = struct.unpack_from(f"<{nsk + nf}H", blob, off + _REC.size)
     return oid, flags, vals[:nsk], vals[nsk:]
+
+
+def with_member(blob: bytes, rec: bytes, ts: float, fp_parts: tuple[tuple[int, ...], ...]) -> bytes:
+    """The story with one more member (its record ``rec``) and a summary grown by it."""
+    first, lo, hi, n, nt, nn, np_, nnum, ls = _HEAD.unpack_from(blob)
+    lo, hi = (ts, ts) if n == 0 else (min(lo, ts), max(hi, ts))
+    off = _HEAD.size + ls
+    moff = off + 4 * (nt + nn + np_ + nnum)
+    parts = [tuple(dict.fromkeys(p)) for p in fp_parts]
+    if n == 0:
+        sm = Summary(*(p[:cap] for p, cap in zip(parts, _CAPS, strict=True)))
+    else:
+        ints = struct.unpack_from(f"<{nt + nn + np_ + nnum}I", blob, off)
+        a, b, c = nt, nt + nn, nt + nn + np_
+        sm = merged(Summary(ints[:a], ints[a:b], ints[b:c], ints[c:]), *parts)
+    sid = blob[_HEAD.size : off].decode()
+    return build(sid, first, lo, hi, n + 1, sm, blob[moff:] + rec)
 
 
 def merged(old: Summary, tokens: tuple, names: tuple, places: tuple, numbers: tuple) -> Summary:
@@ -215,3 +259,7 @@ def merged(old: Summary, tokens: tuple, names: tuple, places: tuple, numbers: tu
         grow(old.places, places, CAP_PLACES),
         grow(old.numbers, numbers, CAP_NUMBERS),
     )
+
+
+def outlet_at(blob: bytes, off: int) -> int:
+    return int(_REC.unpack_from(blob, off)[2])

@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from streams.stories.fingerprint import Fingerprint
 from streams.stories.text import resemblance
 
-SAME_STORY_THRESHOLD = 0.55
+SAME_STORY_THRESHOLD = 0.5
 SYNDICATED_RESEMBLANCE = 0.7
-MIN_SKETCH = 4  # shingles below this are too few to call two texts copies
+MIN_SKETCH = 4
+W_NAME = 0.12
+W_PLACE = 0.15
+GAP_FREE_HOURS = 6.0
+GAP_PER_DAY = 0.35  # shingles below this are too few to call two texts copies
 
 
 @dataclass(slots=True, frozen=True)
@@ -50,9 +54,8 @@ class Query:
 
     @classmethod
     def of(cls, fp: Fingerprint) -> Query:
-        return cls(
-            frozenset(fp.tokens), frozenset(fp.names), frozenset(fp.places), frozenset(fp.numbers)
-        )
+        t, n, p, x = (frozenset(v) for v in (fp.tokens, fp.names, fp.places, fp.numbers))
+        return cls(t, n, p, x)
 
 
 def score_against(
@@ -73,7 +76,8 @@ def score_against(
     shared_names = len(q.names.intersection(names))
     shared_places = len(q.places.intersection(places))
     shared_numbers = len(q.numbers.intersection(numbers))
-    s += 0.12 * min(shared_names, 3) + 0.15 * min(shared_places, 2) + 0.06 * min(shared_numbers, 2)
+    s += W_NAME * min(shared_names, 3) + W_PLACE * min(shared_places, 2)
+    s += 0.06 * min(shared_numbers, 2)
     if q.places and places and not shared_places:
         s -= 1.0  # two cities, two events: this alone should keep them apart
     if q.names and names and not shared_names:
@@ -85,7 +89,7 @@ def score_against(
             s -= 0.1 * min(only_a, only_b, 3)
     if q.numbers and numbers and not shared_numbers:
         s -= 0.1
-    s -= 0.35 * min(max(gap_hours - 6.0, 0.0) / 24.0, 2.0)
+    s -= GAP_PER_DAY * min(max(gap_hours - GAP_FREE_HOURS, 0.0) / 24.0, 2.0)
     return s
 
 

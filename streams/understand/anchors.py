@@ -40,9 +40,21 @@ def words_of(low: str) -> set[str]:
     return set(low.translate(_NOT_WORD).split())
 
 
+_END = "\x00"  # marks an anchor whose last word is complete (a boundary or a space follows)
+
+
 def literal_prefixes(pattern: str) -> tuple[list[str], bool] | None:
     """Strings one of which every match of ``pattern`` starts with, and whether a word
     boundary precedes them; None when no such finite set exists (or it is too large)."""
+    found = anchors_of(pattern)
+    if found is None:
+        return None
+    return sorted({a for a, _ in found[0]}), found[1]
+
+
+def anchors_of(pattern: str) -> tuple[list[tuple[str, bool]], bool] | None:
+    """Like ``literal_prefixes``, with each anchor paired with whether its last word is
+    complete in every match (``\b(?:on)\s+strike`` -> ("on", True))."""
     try:
         parsed = sre_parse.parse(pattern)
     except re.error:
@@ -50,13 +62,38 @@ def literal_prefixes(pattern: str) -> tuple[list[str], bool] | None:
     items = list(parsed)
     bounded = bool(items) and items[0] == (sre_c.AT, sre_c.AT_BOUNDARY)
     found = _first(items)
-    if found is None or not found or any(len(s) < 2 for s in found):
+    if found is None or not found or any(len(s.rstrip(_END)) < 2 for s in found):
         return None
-    return sorted(set(found)), bounded
+    pairs = {(s.rstrip(_END), s.endswith(_END)) for s in found}
+    return sorted(pairs), bounded
 
 
-def _first(items: list[Any]) -> set[str] | None:
-    """Literal prefixes of a sequence of parsed items (None: not derivable)."""
+def _ends_word(items: list[Any]) -> bool:
+    """Whether what follows a literal run cannot continue its word."""
+    if not items:
+        return False
+    op, arg = items[0]
+    if op == sre_c.AT:
+        return bool(arg == sre_c.AT_BOUNDARY)
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+        if not _ends_word(list(arg[2])):
+            return False
+        return bool(arg[0] >= 1) or _ends_word(items[1:])  # optional: so must what follows
+    if op == sre_c.SUBPATTERN:
+        return _ends_word(list(arg[-1]) + items[1:])
+    if op == sre_c.BRANCH:
+        return all(_ends_word(list(b) + items[1:]) for b in arg[1])
+    if op == sre_c.IN:
+        return all(
+            (o == sre_c.CATEGORY and a == sre_c.CATEGORY_SPACE) or (o == sre_c.LITERAL and a == 32)
+            for o, a in arg
+        )
+    return bool(op == sre_c.LITERAL and arg == 32)
+
+
+def _first(items: list[Any], extend: bool = True) -> set[str] | None:
+    """Literal prefixes of a sequence of parsed items (None: not derivable); ``extend``:
+    carry a literal run on into what follows (more specific anchors, but more of them)."""
     run: list[str] = []
     for i, (op, arg) in enumerate(items):
         if op == sre_c.LITERAL:
@@ -66,9 +103,9 @@ def _first(items: list[Any]) -> set[str] | None:
         if run:
             # extend the literal run into what follows ("co-?produc" -> co-produc, coproduc)
             head = "".join(run)
-            tail = _first(rest)
+            tail = _first(rest) if extend else None
             if tail is None or len(tail) > _MAX_ANCHORS:
-                return {head}
+                return {head + _END if _ends_word(rest) else head}
             return {head + t for t in tail}
         rest = items[i + 1 :]
         if op in _ZERO_WIDTH:
@@ -78,7 +115,11 @@ def _first(items: list[Any]) -> set[str] | None:
         if op == sre_c.SUBPATTERN:
             return _first(list(arg[-1]) + rest)
         if op == sre_c.BRANCH:
-            return _union(_first(list(b) + rest) for b in arg[1])
+            found = _union(_first(list(b) + rest, extend) for b in arg[1])
+            if found is None and extend:
+                # too many combinations: anchor each alternative on its own literal run
+                found = _union(_first(list(b) + rest, False) for b in arg[1])
+            return found
         if op == sre_c.IN and all(o == sre_c.LITERAL for o, _ in arg) and len(arg) <= 4:
             return _union(_first([(sre_c.LITERAL, a), *rest]) for _, a in arg)
         if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
@@ -88,6 +129,40 @@ def _first(items: list[Any]) -> set[str] | None:
             return _union([_first(list(sub) + rest), _first(rest)])
         return None
     return {"".join(run)} if run else None
+
+
+def later_words(pattern: str) -> list[list[tuple[str, bool]]]:
+    """Words a match must contain after its start: for each top-level group or literal that
+    follows a mandatory space (``\\s+``), its possible first words as (word, complete).
+    ``\\b(?:was|is)\\s+under\\s+fire`` -> [[("under", True)], [("fire", False)]]."""
+    try:
+        items = list(sre_parse.parse(pattern))
+    except re.error:
+        return []
+    out: list[list[tuple[str, bool]]] = []
+    for i in range(1, len(items)):
+        op, arg = items[i - 1]
+        if not (op == sre_c.MAX_REPEAT and arg[0] >= 1 and _ends_word([items[i - 1]])):
+            continue
+        j = i
+        while j < len(items) and items[j][0] == sre_c.LITERAL:
+            j += 1
+        if j > i:
+            lang: set[str] | None = {"".join(chr(a) for _, a in items[i:j])}
+            rest = items[j:]
+        elif items[i][0] in (sre_c.SUBPATTERN, sre_c.BRANCH):
+            lang, rest = _language([items[i]]), items[i + 1 :]
+        else:
+            continue
+        if not lang or any(not w or not w[0].isalnum() for w in lang):
+            continue
+        words = []
+        for w in lang:
+            m = _LEADING_WORD.match(w)
+            assert m is not None
+            words.append((m.group(), m.end() < len(w) or _ends_word(rest)))
+        out.append(sorted(set(words)))
+    return out
 
 
 def split_word_list(pattern: str) -> list[str]:
@@ -185,11 +260,12 @@ class AnchorIndex(Generic[T]):
     """Many compiled patterns, each with a payload; ``finditer`` yields (payload, start, end)."""
 
     def __init__(self) -> None:
-        # key (a whole first word, or a word prefix) -> [(anchor, entries)]
-        self._by_key: dict[str, list[tuple[str, list[_Entry[T]]]]] = {}
+        # key (a whole first word, or a word prefix) -> [(anchor, ends a word, entries)]
+        self._by_key: dict[str, list[tuple[str, bool, list[_Entry[T]]]]] = {}
         self._words: set[str] = set()  # keys that are whole words
         self._prefixes: set[str] = set()  # keys that are word prefixes
         self._prefix_lengths: list[int] = []
+        self._heads: set[str] = set()  # first two letters of the prefixes: a quick reject
         self._unbounded: list[tuple[str, list[_Entry[T]]]] = []  # anchors not at a word start
         self._scan: list[_Entry[T]] = []  # no anchors: full scan
         # learnt: which words of texts seen so far start with a prefix key
@@ -197,7 +273,9 @@ class AnchorIndex(Generic[T]):
         self._prefix_of: dict[str, tuple[str, ...]] = {}
         self._prefixed: set[str] = set()
 
-    def add(self, regex: re.Pattern[str], payload: T, gates: tuple[frozenset[str], ...] = ()) -> None:
+    def add(
+        self, regex: re.Pattern[str], payload: T, gates: tuple[frozenset[str], ...] = ()
+    ) -> None:
         """Index ``regex``; its matches count only when every gate has a key in the text."""
         parts = split_word_list(regex.pattern)
         if len(parts) > 1:
@@ -212,14 +290,34 @@ class AnchorIndex(Generic[T]):
             for w in words:
                 self._add_anchor(w, True, entry, whole=True)
             return
-        entry = _Entry(regex, payload, gates)
-        derived = literal_prefixes(regex.pattern)
+        later = tuple(self._gate(ws) for ws in later_words(regex.pattern))
+        entry = _Entry(regex, payload, gates + later)
+        derived = anchors_of(regex.pattern)
         if derived is None:
             self._scan.append(entry)
             return
         anchors, bounded = derived
-        for anchor in anchors:
-            self._add_anchor(anchor, bounded, entry)
+        for anchor, whole in anchors:
+            self._add_anchor(anchor, bounded, entry, whole)
+
+    def _gate(self, words: list[tuple[str, bool]]) -> frozenset[str]:
+        """A gate of these (word, complete) keys, registered so ``present`` reports them."""
+        for w, whole in words:
+            if whole:
+                self._words.add(w)
+            else:
+                self._add_prefix(w)
+        return frozenset(w for w, _ in words)
+
+    def _add_prefix(self, key: str) -> None:
+        if key in self._prefixes:
+            return
+        self._prefixes.add(key)
+        self._prefix_lengths = sorted({len(p) for p in self._prefixes})
+        self._heads = {p[:2] for p in self._prefixes}
+        self._seen.clear()  # learnt words may start with the new prefix
+        self._prefix_of.clear()
+        self._prefixed.clear()
 
     def keys(self, regex: re.Pattern[str]) -> frozenset[str] | None:
         """The keys one of which any match of ``regex`` starts with (None: not derivable);
@@ -230,10 +328,10 @@ class AnchorIndex(Generic[T]):
             if words is not None:
                 out |= {self._key(w, True, True)[0] for w in words}
                 continue
-            derived = literal_prefixes(part)
+            derived = anchors_of(part)
             if derived is None or not derived[1]:
                 return None
-            out |= {self._key(a, True)[0] for a in derived[0]}
+            out |= {self._key(a, True, whole)[0] for a, whole in derived[0]}
         return frozenset(out)
 
     def _key(self, anchor: str, bounded: bool, whole: bool = False) -> tuple[str, bool]:
@@ -257,19 +355,17 @@ class AnchorIndex(Generic[T]):
             self._unbounded.append((anchor, [entry]))
             return
         if prefix:
-            self._prefixes.add(key)
-            self._prefix_lengths = sorted({len(p) for p in self._prefixes})
-            self._seen.clear()  # learnt words may start with the new prefix
-            self._prefix_of.clear()
-            self._prefixed.clear()
+            self._add_prefix(key)
         else:
             self._words.add(key)
+        # a complete word anchor ("un" in "un officials") must end where the word does
+        ends = whole and key == anchor
         slot = self._by_key.setdefault(key, [])
-        for a, entries in slot:
-            if a == anchor:
+        for a, e, entries in slot:
+            if a == anchor and e == ends:
                 entries.append(entry)
                 return
-        slot.append((anchor, [entry]))
+        slot.append((anchor, ends, [entry]))
 
     @property
     def full_scan_patterns(self) -> list[str]:
@@ -291,8 +387,10 @@ class AnchorIndex(Generic[T]):
             self._seen.clear()
             self._prefix_of.clear()
             self._prefixed.clear()
-        prefixes, lengths = self._prefixes, self._prefix_lengths
+        prefixes, lengths, heads = self._prefixes, self._prefix_lengths, self._heads
         for w in new:
+            if w[:2] not in heads:
+                continue
             hits = tuple(w[:n] for n in lengths if n <= len(w) and w[:n] in prefixes)
             if hits:
                 self._prefix_of[w] = hits
@@ -316,28 +414,57 @@ class AnchorIndex(Generic[T]):
         find = low.find
         gate_ok: dict[int, bool] = {}
         done: set[tuple[int, int]] = set()  # "drone" and "drones" lead to the same entries
+        prefixes = self._prefixes
         for key in keys:
-            for anchor, entries in self._by_key.get(key, ()):
-                live = [e for e in entries if _open(e, gk, gate_ok)]
-                if not live:
-                    continue
-                size = len(anchor)
-                i = find(anchor)
+            slots = self._by_key.get(key)
+            if not slots:
+                continue
+            live_slots = []
+            for anchor, ends, entries in slots:
+                live = [e for e in entries if not e.gates or _open(e, gk, gate_ok)]
+                if live:
+                    live_slots.append((anchor, ends, live))
+            if not live_slots:
+                continue
+            # where the key starts a word (and, unless it is a prefix, ends one); an anchor
+            # longer than its key ("the guardian") is cheaper to look for by itself
+            size, whole = len(key), key not in prefixes
+            starts: list[int] = []
+            if any(len(a) == size for a, _, _ in live_slots):
+                i = find(key)
                 while i >= 0:
-                    if i == 0 or not low[i - 1].isalnum():
-                        end = i + size
-                        for e in live:
-                            if e.regex is None:
-                                if end == n or not low[end].isalnum():
-                                    yield e.payload, i, end
-                                continue
-                            if (id(e), i) in done:
-                                continue
-                            done.add((id(e), i))
-                            m = e.regex.match(low, i)
-                            if m is not None:
-                                yield e.payload, i, m.end()
-                    i = find(anchor, i + 1)
+                    end = i + size
+                    if (i == 0 or not low[i - 1].isalnum()) and (
+                        not whole or end == n or not low[end].isalnum()
+                    ):
+                        starts.append(i)
+                    i = find(key, end)
+            for anchor, ends, live in live_slots:
+                alen = len(anchor)
+                if alen > size:
+                    at = []
+                    i = find(anchor)
+                    while i >= 0:
+                        if i == 0 or not low[i - 1].isalnum():
+                            at.append(i)
+                        i = find(anchor, i + 1)
+                else:
+                    at = starts
+                for i in at:
+                    end = i + alen
+                    if ends and end < n and low[end].isalnum():
+                        continue
+                    for e in live:
+                        if e.regex is None:
+                            if end == n or not low[end].isalnum():
+                                yield e.payload, i, end
+                            continue
+                        if (id(e), i) in done:
+                            continue
+                        done.add((id(e), i))
+                        m = e.regex.match(low, i)
+                        if m is not None:
+                            yield e.payload, i, m.end()
         if self._unbounded:
             seen: set[tuple[int, int]] = set()  # one anchor may be a prefix of another
             for anchor, entries in self._unbounded:
@@ -367,8 +494,6 @@ class AnchorIndex(Generic[T]):
 
 
 def _open(e: _Entry[Any], keys: set[str], cache: dict[int, bool]) -> bool:
-    if not e.gates:
-        return True
     k = id(e)
     ok = cache.get(k)
     if ok is None:

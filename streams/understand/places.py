@@ -14,10 +14,18 @@ import re
 from typing import Literal
 
 from streams.events import Place
-from streams.understand.gazetteer import AMBIGUOUS, Entry, gazetteer
+from streams.understand.gazetteer import (
+    AMBIGUOUS,
+    TOKEN,
+    Entry,
+    first_tokens,
+    gazetteer,
+    lead_only_tokens,
+)
 from streams.understand.text import Doc
 
 _RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:[ \t]+(?:[A-Z][\w'’-]*|al-\w+|el-\w+))*")
+_TOKEN = TOKEN
 _DATELINE = re.compile(
     r"([A-Z][A-Z'’. -]{2,30}?)(?:,\s*([A-Z][\w .-]{2,30}?))?\s*(?:\([^)]*\))?\s*[—–-]"
 )
@@ -143,7 +151,7 @@ def find_places(doc: Doc, evidence_sentences: set[int]) -> list[Place]:
     )
     title_end = doc.bounds[0][1] if title_case else -1
     last_event_end = -1
-    for run in _RUN.finditer(text):
+    for run in _runs(text):
         words = run.group().split()
         if len(words) == 1 and len(words[0]) < 3:
             continue
@@ -197,6 +205,65 @@ def find_places(doc: Doc, evidence_sentences: set[int]) -> list[Place]:
             if old is None or (old.role == "mentioned" and role == "event"):
                 found[shown] = place
     return sorted(found.values(), key=lambda p: (p.role != "event", p.field != "title", p.start))
+
+
+def _runs(text: str) -> list[re.Match[str]]:
+    """The runs of capitalised words (``_RUN``) that contain the first word of a gazetteer
+    name, in text order. Rather than matching ``_RUN`` all over the text (most runs are
+    names of people, sentence starts...), we look for the capitalised tokens that may begin
+    a place (one C-level ``findall`` and a set intersection) and rebuild their runs."""
+    cands = first_tokens().intersection(_TOKEN.findall(text))
+    if not cands:
+        return []
+    starts: set[int] = set()
+    n = len(text)
+    lead_only = lead_only_tokens()
+    for c in cands:
+        size = len(c)
+        lead = c in lead_only
+        i = text.find(c)
+        while i >= 0:
+            end = i + size
+            after = text[end] if end < n else " "
+            if (
+                (i == 0 or not _in_word(text[i - 1]))
+                and not (after.isalnum() or after in "_-")
+                and not (lead and not text[end + 1 : end + 2].isupper())
+            ):
+                starts.add(_run_start(text, i))
+            i = text.find(c, end)
+    out = []
+    for start in sorted(starts):
+        m = _RUN.match(text, start)
+        if m is not None:
+            out.append(m)
+    return out
+
+
+def _in_word(c: str) -> bool:
+    return c.isalnum() or c in "_-'’."
+
+
+def _run_start(text: str, pos: int) -> int:
+    """Where the run of capitalised words around the word at ``pos`` begins: walk back over
+    ``[ \t]+Word`` while Word is capitalised (or al-/el-), as ``_RUN`` would have joined."""
+    while True:
+        k = pos
+        while k > 0 and text[k - 1] in " \t":
+            k -= 1
+        if k == pos or k == 0:
+            return pos
+        j = k
+        while j > 0 and _in_word(text[j - 1]):
+            j -= 1
+        word = text[j:k]
+        if not word or not (word[0].isupper() or word.startswith(("al-", "el-"))):
+            return pos
+        if j > 0 and text[j - 1].isalnum():
+            return pos
+        pos = j
+        if "." in word:
+            return pos  # only the first word of a run may carry a dot ("U.S. Army")
 
 
 def _lookup(gaz: dict[str, Entry], words: list[str], i: int) -> tuple[int, Entry, str] | None:

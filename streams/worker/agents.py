@@ -17,6 +17,17 @@ from streams.events import (
 )
 from streams.kafka import dead_letter
 from streams.logs import get_logger
+from streams.metrics import (
+    ALERTS_RAISED,
+    CATEGORY_EVENTS,
+    DEAD_LETTERS,
+    EXACT_REPEATS,
+    HOP_LATENCY,
+    PROCESSING,
+    STAGE_ARTICLES,
+    STORY_DECISIONS,
+    observe_hop,
+)
 from streams.worker.app import NewsApp
 from streams.worker.state import AlertStateTable, StoryIndexTable
 
@@ -33,9 +44,19 @@ def _analyzer(app: NewsApp) -> Any:
 def register(app: NewsApp) -> None:
     names = app.names
     settings = app.settings
-    counters = app.counters
     analyzer = _analyzer(app)
     categories = {c.name for c in analyzer.taxonomy.categories} | {"other"}
+    # metric children bound once: nothing but an increment per message
+    understood_n, decided_n = STAGE_ARTICLES.labels("understood"), STAGE_ARTICLES.labels("decided")
+    alerted_n = STAGE_ARTICLES.labels("alert_checked")
+    understand_s, stories_s = PROCESSING.labels("understand"), PROCESSING.labels("stories")
+    alerts_s = PROCESSING.labels("alerts")
+    to_understood = HOP_LATENCY.labels("fetched_to_understood")
+    to_enriched = HOP_LATENCY.labels("understood_to_enriched")
+    to_alerted = HOP_LATENCY.labels("enriched_to_alerted")
+    decisions = {k: STORY_DECISIONS.labels(k) for k in ("new", "joined", "update", "duplicate")}
+    by_category = {c: CATEGORY_EVENTS.labels(c) for c in categories}
+    raised = {a: ALERTS_RAISED.labels(a) for a in ("new", "update")}
 
     articles = app.topic(names.articles)
     stories_in = app.topic(names.stories_in, partitions=1)
@@ -56,7 +77,7 @@ def register(app: NewsApp) -> None:
 
     async def to_deadletter(stage: str, event: Any, exc: BaseException) -> None:
         msg = event.message
-        counters.dead_letters += 1
+        DEAD_LETTERS.labels(stage).inc()
         log.warning(
             "dead letter",
             extra={
@@ -81,36 +102,53 @@ def register(app: NewsApp) -> None:
     @app.agent(articles, name="understand")
     async def understand_agent(stream: Any) -> None:
         async for event in stream.events():
+            t0 = time.perf_counter()
             try:
                 article = loads(Article, event.value)
                 key = article.article_id.encode()
                 if versions.get(key) == article.content_hash.encode():
-                    counters.exact_repeats += 1  # a retried send or a re-poll: same version
+                    EXACT_REPEATS.inc()  # a retried send or a re-poll: same version
                     continue
                 versions[key] = article.content_hash.encode()
-                counters.articles += 1
                 u = analyzer.analyze(article.title, article.summary, article.content)
                 await stories_in.send(key=key, value=dumps(understood(article, u)))
+                understood_n.inc()
+                observe_hop(to_understood, article.fetched_at, time.time())
             except Exception as exc:  # one bad message must not stop the stream
                 await to_deadletter("worker.understand", event, _reason(exc))
+            finally:
+                understand_s.observe(time.perf_counter() - t0)
 
     @app.agent(stories_in, name="stories")
     async def stories_agent(stream: Any) -> None:
         async for event in stream.events():
+            t0 = time.perf_counter()
             try:
                 item = loads(UnderstoodArticle, event.value)
                 decision = stories.assign(item)
+                decided_n.inc()
+                kind = "new" if decision.is_new_story else decision.kind
+                child = decisions.get(kind)
+                if child is None:  # a kind the story stage added later: bind it once
+                    child = decisions[kind] = STORY_DECISIONS.labels(kind)
+                child.inc()
                 if decision.kind == "duplicate":
-                    counters.duplicates += 1
+                    log.info(
+                        "story decision",
+                        extra={
+                            "article_id": item.article.article_id,
+                            "story_id": decision.story_id,
+                            "decision": "duplicate",
+                            "duplicate_of": decision.duplicate_of,
+                        },
+                    )
                     continue
-                counters.new_stories += decision.is_new_story
-                counters.joined += decision.kind == "joined"
-                counters.updates += decision.kind == "update"
                 ev = enriched(item, decision)
                 body, key = dumps(ev), ev.story_id.encode()
                 await events.send(key=key, value=body)
+                observe_hop(to_enriched, item.understood_at, time.time())
                 for name in category_topics(ev, categories):
-                    counters.by_category[name] = counters.by_category.get(name, 0) + 1
+                    by_category[name].inc()
                     await per_category[name].send(key=key, value=body)
                 log.info(
                     "story decision",
@@ -123,24 +161,36 @@ def register(app: NewsApp) -> None:
                 )
             except Exception as exc:
                 await to_deadletter("worker.stories", event, _reason(exc))
+            finally:
+                stories_s.observe(time.perf_counter() - t0)
 
     @app.agent(events, name="alerts")
     async def alerts_agent(stream: Any) -> None:
         async for event in stream.events():
+            t0 = time.perf_counter()
             try:
                 ev = loads(EnrichedEvent, event.value)
                 alert = alert_states.decide(ev)
+                alerted_n.inc()
                 if alert is not None:
-                    counters.alerts += 1
                     await alerts.send(key=ev.story_id.encode(), value=dumps(alert))
+                    raised[alert.action].inc()
+                    observe_hop(to_alerted, ev.processed_at, time.time())
+                    log.info(
+                        "alert raised",
+                        extra={
+                            "article_id": ev.article.article_id,
+                            "story_id": alert.story_id,
+                            "alert_id": alert.alert_id,
+                            "event_id": alert.event_id,
+                            "rule": alert.rule,
+                            "action": alert.action,
+                        },
+                    )
             except Exception as exc:
                 await to_deadletter("worker.alerts", event, _reason(exc))
-
-    @app.timer(interval=60.0)
-    async def expire_stories() -> None:
-        removed = stories.expire(time.time())
-        if removed:
-            log.info("stories expired", extra={"articles_forgotten": removed})
+            finally:
+                alerts_s.observe(time.perf_counter() - t0)
 
 
 def _reason(exc: Exception) -> Exception:

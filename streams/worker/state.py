@@ -8,6 +8,7 @@ changelog and the index is rebuilt from it before the next decision.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,11 @@ log = get_logger("worker.state")
 
 
 class StoryIndexTable:
+    EXPIRE_EVERY_S = 60.0
+
     def __init__(self, app: Any, window_hours: float) -> None:
         self.window_hours = window_hours
+        self._last_expiry = time.monotonic()
         self.table = app.Table(
             "story-entries",
             default=None,
@@ -60,8 +64,16 @@ class StoryIndexTable:
         log.info("story index rebuilt", extra={"articles": len(entries)})
 
     def assign(self, item: UnderstoodArticle) -> Any:
+        """Decide one article's story. Runs inside the stories agent's iteration: faust only
+        lets a table change there (it takes the changelog partition from the current event),
+        which is also why expiry happens here rather than on a timer."""
         if self._stale:
             self._rebuild()
+        if time.monotonic() - self._last_expiry > self.EXPIRE_EVERY_S:
+            self._last_expiry = time.monotonic()
+            forgotten = self.expire(time.time())
+            if forgotten:
+                log.info("stories expired", extra={"articles_forgotten": forgotten})
         doc = features_for(item.article, item.places, item.figures)
         decision = self.index.assign(doc)
         if decision.kind != "duplicate":

@@ -1,7 +1,7 @@
 """Measure story clustering: pairwise precision/recall on our eval set and on real data.
 
     .venv/bin/python tests/eval/stories_measure.py            # eval set + UCDP + MSRP
-    .venv/bin/python tests/eval/stories_measure.py --eval-only
+    .venv/bin/python tests/eval/stories_measure.py --eval-only   # eval set + hard pairs
 
 Real data is read from /work/shared/data/labelled (not in the repo, never copied):
 UCDP GED Ukraine (several agency headlines per conflict event: those should share a
@@ -25,6 +25,7 @@ from streams.stories.fingerprint import fingerprint
 from streams.stories.verify import same_story, syndicated
 
 EVAL = Path(__file__).with_name("stories_eval.jsonl")
+HARD = Path(__file__).with_name("stories_hard.jsonl")
 DATA = Path("/work/shared/data/labelled")
 
 
@@ -61,6 +62,29 @@ def eval_set() -> dict[str, Any]:
         "precision": round(p, 4),
         "recall": round(r, 4),
         "gold_pairs": ng,
+    }
+
+
+def hard_set() -> dict[str, Any]:
+    """Hand-written hard pairs, clustered as one stream: per kind, the share of pairs
+    decided right (apart: kept in two stories; follow / rewrite: one story)."""
+    rows = [json.loads(line) for line in HARD.open(encoding="utf-8")]
+    out = list(cluster_records(rows))
+    pairs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for o in out:
+        pairs[o["id"].split("-")[0]].append(o)
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for a, b in pairs.values():
+        total[a["pair"]] += 1
+        same = a["story_id"] == b["story_id"]
+        right[a["pair"]] += same == (a["pair"] != "apart")
+    p, r, _ng, _ = pairwise([o["story"] for o in out], [str(o["story_id"]) for o in out])
+    return {
+        "pairs": sum(total.values()),
+        **{f"{k}_right": f"{right[k]}/{total[k]}" for k in sorted(total)},
+        "precision": round(p, 4),
+        "recall": round(r, 4),
     }
 
 
@@ -148,6 +172,7 @@ def msrp() -> dict[str, Any]:
 
 if __name__ == "__main__":
     print("eval set:", eval_set())
+    print("hard pairs:", hard_set())
     if "--eval-only" not in sys.argv:
         print("ucdp:", ucdp())
         print("msrp:", msrp())

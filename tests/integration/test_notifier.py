@@ -36,7 +36,11 @@ async def slack() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-async def settings(broker: EmbeddedBroker, topic_prefix: str, tmp_path: Path) -> Settings:
+async def settings(
+    broker: EmbeddedBroker, topic_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    # the fake Slack lives on the loopback, which destinations may reach only when allowed
+    monkeypatch.setenv("NEWSSTREAM_ALLOW_PRIVATE_DESTINATIONS", '["127.0.0.1"]')
     s = load_settings(
         kafka_bootstrap=broker.bootstrap,
         topic_prefix=topic_prefix,

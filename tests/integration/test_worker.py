@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -27,6 +28,12 @@ from tests.helpers import validate
 pytestmark = pytest.mark.integration
 
 
+def recent(minutes: int) -> str:
+    """A time an hour ago plus ``minutes``: inside the story window (72 h)."""
+    t = datetime.now(UTC) - timedelta(hours=1) + timedelta(minutes=minutes)
+    return t.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def article(aid: str, outlet: str, title: str, summary: str, minutes: int = 0) -> Article:
     return Article(
         article_id=aid,
@@ -35,8 +42,8 @@ def article(aid: str, outlet: str, title: str, summary: str, minutes: int = 0) -
         url=f"https://{outlet}.example/{aid}",
         title=title,
         summary=summary,
-        published=f"2026-11-20T10:{minutes:02d}:00Z",
-        fetched_at=f"2026-11-20T10:{minutes:02d}:30Z",
+        published=recent(minutes),
+        fetched_at=recent(minutes + 1),
         content_hash=f"h-{aid}-{len(title) + len(summary)}",
     )
 

@@ -1,4 +1,4 @@
-"""Pairwise precision/recall of story clustering on our own eval set, via the real code."""
+"""Pairwise precision/recall of story clustering on our own eval sets, via the real code."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from streams.stories.cluster import cluster_records
 
 EVAL = Path(__file__).parents[1] / "eval" / "stories_eval.jsonl"
+HARD = Path(__file__).parents[1] / "eval" / "stories_hard.jsonl"
 
 
 def _pairs(labels: list[str]) -> set[tuple[int, int]]:
@@ -28,5 +29,19 @@ def test_eval_set_precision_and_recall() -> None:
     precision = len(gold & pred) / len(pred)
     recall = len(gold & pred) / len(gold)
     assert precision >= 0.97, precision
-    # target is 0.9; see docs/stories.md for where recall is lost
-    assert recall >= 0.85, recall
+    assert recall >= 0.9, recall
+
+
+def test_hand_written_hard_pairs() -> None:
+    """Same-day same-kind events stay apart; follow-ups and headline-free rewrites are
+    hard for a keyword verifier (docs/stories.md): the floor guards against regressions."""
+    rows = [json.loads(line) for line in HARD.open(encoding="utf-8")]
+    out = list(cluster_records(rows))
+    pairs: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for o in out:
+        pairs[str(o["id"]).split("-")[0]].append(o)
+    assert len(pairs) >= 60 and all(len(p) == 2 for p in pairs.values())
+    apart = [a["story_id"] != b["story_id"] for a, b in pairs.values() if a["pair"] == "apart"]
+    joined = [a["story_id"] == b["story_id"] for a, b in pairs.values() if a["pair"] != "apart"]
+    assert sum(apart) >= len(apart) - 1, apart
+    assert sum(joined) >= 10, sum(joined)
