@@ -50,11 +50,40 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class RepeatFilter(logging.Filter):
+    """Let one line of a kind through per ``window`` seconds from chatty client libraries.
+
+    While a broker is away, aiokafka logs the same connection error many times a second
+    from every client; an operator needs to see it once, with how many were folded."""
+
+    def __init__(self, prefixes: tuple[str, ...], window: float = 10.0) -> None:
+        super().__init__()
+        self.prefixes, self.window = prefixes, window
+        self._last: dict[tuple[str, object], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.prefixes):
+            return True
+        key = (record.name, record.msg)
+        now = record.created
+        seen = self._last.get(key)
+        if seen is not None and now - seen[0] < self.window:
+            self._last[key] = (seen[0], seen[1] + 1)
+            return False
+        if seen is not None and seen[1]:
+            record.msg = f"{record.msg} [{seen[1]} similar lines folded in {self.window:.0f}s]"
+        self._last[key] = (now, 0)
+        if len(self._last) > 1000:
+            self._last.clear()
+        return True
+
+
 def configure(level: str = "INFO", fmt: str = "text") -> None:
     import time
 
     logging.Formatter.converter = time.gmtime
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RepeatFilter(("aiokafka", "kafka", "faust.transport")))
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

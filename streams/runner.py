@@ -169,6 +169,9 @@ def run_pipeline(settings: Settings, demo_speed: float = 1.0) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
 
     sup = Supervisor(([broker_spec] if broker_spec else []) + specs, env)
+    if broker_spec is not None:
+        broker_spec.on_exit = lambda: _on_broker_exit(sup)
+        broker_spec.after_restart = lambda: _after_broker_restart(sup, bootstrap, topics, settings)
     try:
         if broker_spec is not None:
             sup._spawn(sup.children[0])
@@ -184,6 +187,27 @@ def run_pipeline(settings: Settings, demo_speed: float = 1.0) -> int:
         sup.stop(timeout=8.0)
         print(f"newsstream stopped in {time.monotonic() - t0:.1f}s", file=sys.stderr)
     return 0
+
+
+def _on_broker_exit(sup: Supervisor) -> None:
+    """The embedded broker died and took every topic, offset and table with it (memory-only).
+    Stop the services now: left running, they would write into the new, empty broker before
+    its topics exist (auto-created with the wrong partition counts) and replay stale state."""
+    log.warning("embedded broker exited: its data is gone; stopping services until it is back")
+    sup.stop_others(keep=sup.children[0])
+
+
+def _after_broker_restart(
+    sup: Supervisor, bootstrap: str, topics: list[Any], settings: Settings
+) -> None:
+    """The embedded broker is back, empty: recreate every topic, then start the services.
+    The poller re-polls its feeds; the notifier's ledger (on disk) keeps alerts that were
+    already delivered from going out again."""
+    host, _, p = bootstrap.rpartition(":")
+    _wait_for(lambda: metadata_ok(host, int(p)), 20, "the embedded broker")
+    asyncio.run(ensure_topics(bootstrap, topics, settings.replication, timeout=30))
+    log.warning("embedded broker restarted empty: topics recreated, services starting again")
+    sup.start_others(keep=sup.children[0])
 
 
 def _destinations(settings: Settings) -> str:

@@ -33,6 +33,11 @@ class ChildSpec:
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
     restart: bool = True
+    # The embedded broker's hooks: when it dies, everything that held state in it stops
+    # (so nothing writes to the new, empty broker before its topics exist); once it is
+    # back, the topics are recreated and the services start again.
+    on_exit: Callable[[], None] | None = None
+    after_restart: Callable[[], None] | None = None
 
 
 @dataclass
@@ -43,6 +48,7 @@ class Child:
     restarts: int = 0
     failures: int = 0  # consecutive crashes, for the backoff
     restart_at: float | None = None
+    held: bool = False  # stopped on purpose while the broker is away
 
 
 def backoff(failures: int) -> float:
@@ -88,10 +94,12 @@ class Supervisor:
             if proc is not None and proc.poll() is not None:
                 code = proc.returncode
                 child.proc = None
-                if self._stopping:
+                if self._stopping or child.held:
                     continue
                 ran = now - child.started
                 child.failures = 1 if ran > HEALTHY_AFTER else child.failures + 1
+                if child.spec.on_exit is not None:
+                    child.spec.on_exit()
                 if not child.spec.restart:
                     log.warning("exited", extra={"service": child.spec.name, "code": code})
                     continue
@@ -102,6 +110,31 @@ class Supervisor:
                     extra={"service": child.spec.name, "code": code, "restart_in_s": delay},
                 )
             elif child.proc is None and child.restart_at is not None and now >= child.restart_at:
+                child.restarts += 1
+                self._spawn(child)
+                if child.spec.after_restart is not None:
+                    child.spec.after_restart()
+
+    def stop_others(self, keep: Child, timeout: float = 8.0) -> None:
+        """Stop every child but ``keep``; they stay down until ``start_others``."""
+        others = [c for c in self.children if c is not keep]
+        live = [c.proc for c in others if c.proc is not None and c.proc.poll() is None]
+        for proc in live:
+            _signal(proc, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in live:
+            try:
+                proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal(proc, signal.SIGKILL)
+                proc.wait()
+        for child in others:
+            child.proc, child.restart_at, child.held = None, None, True
+
+    def start_others(self, keep: Child) -> None:
+        for child in self.children:
+            if child is not keep and child.proc is None:
+                child.held = False
                 child.restarts += 1
                 self._spawn(child)
 

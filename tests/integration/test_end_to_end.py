@@ -76,6 +76,8 @@ async def test_demo_pipeline_end_to_end(tmp_path: Path) -> None:
             NEWSSTREAM_WORKER_WEB_PORT=str(free_port()),
             NEWSSTREAM_TOPIC_PREFIX="e2e.",
             NEWSSTREAM_SLACK_WEBHOOK_URL=secret_hook,
+            # the fake Slack listens on loopback, which destinations may not reach by default
+            NEWSSTREAM_ALLOW_PRIVATE_DESTINATIONS='["127.0.0.1"]',
         )
         log_path = tmp_path / "run.log"
         with open(log_path, "wb") as log:

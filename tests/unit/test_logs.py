@@ -68,3 +68,24 @@ def test_text_mode_keeps_keys_readable(capsys: pytest.CaptureFixture[str]) -> No
     line = capsys.readouterr().err.strip()
     assert "newsstream.worker: story decision" in line
     assert line.endswith("article_id=a-1 story_id=s-9")
+
+
+def test_repeat_filter_folds_a_flood_of_library_errors() -> None:
+    import logging
+
+    from streams.logs import RepeatFilter
+
+    f = RepeatFilter(("aiokafka",), window=10.0)
+
+    def rec(name: str, msg: str, at: float) -> logging.LogRecord:
+        r = logging.LogRecord(name, logging.ERROR, "", 0, msg, (), None)
+        r.created = at
+        return r
+
+    passed = [
+        f.filter(rec("aiokafka", "Unable connect to node %s", 100.0 + i / 10)) for i in range(50)
+    ]
+    assert passed.count(True) == 1
+    later = rec("aiokafka", "Unable connect to node %s", 111.0)
+    assert f.filter(later) and "49 similar lines folded" in str(later.msg)
+    assert all(f.filter(rec("newsstream.worker", "same", 100.0)) for _ in range(5))
