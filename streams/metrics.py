@@ -96,6 +96,29 @@ BROKER_REACHABLE = Gauge(
 GATEWAY_CLIENTS = Gauge("newsstream_gateway_clients", "Clients connected to the alert streams.")
 
 
+class FeedCounters:
+    """One feed's children, bound once (by outlet: bounded by the feeds file)."""
+
+    OUTCOMES = ("new", "unchanged", "not_modified", "error", "gone", "disabled")
+    __slots__ = ("new", "outlet", "polls", "updated")
+
+    def __init__(self, outlet: str) -> None:
+        self.outlet = outlet
+        self.polls = {o: FEED_POLLS.labels(outlet, o) for o in self.OUTCOMES}
+        self.new = FEED_ITEMS.labels(outlet, "new")
+        self.updated = FEED_ITEMS.labels(outlet, "updated")
+
+    def count(self, outcome: str, new: int, updated: int) -> None:
+        child = self.polls.get(outcome)
+        if child is None:  # an outcome added later: bind it once
+            child = self.polls[outcome] = FEED_POLLS.labels(self.outlet, outcome)
+        child.inc()
+        if new:
+            self.new.inc(new)
+        if updated:
+            self.updated.inc(updated)
+
+
 def iso_ts(value: str) -> float | None:
     """Epoch seconds of one of our ISO-8601 timestamps; None when empty or unreadable."""
     if not value:

@@ -30,32 +30,13 @@ from streams.ingest.normalize import (
 from streams.ingest.parse import parse_feed
 from streams.ingest.state import FeedState, StateStore
 from streams.logs import get_logger
-from streams.metrics import FEED_ITEMS, FEED_POLLS, STAGE_ARTICLES
+from streams.metrics import STAGE_ARTICLES, FeedCounters
 
 log = get_logger("poller")
 
 Publish = Callable[[Sequence[Article]], Awaitable[None]]
 RHYTHM_KEEP = 40
-OUTCOMES = ("new", "unchanged", "not_modified", "error", "gone", "disabled")
 PUBLISHED = STAGE_ARTICLES.labels("published")
-
-
-class FeedCounters:
-    """One feed's metric children, bound once (labelled by outlet: bounded by the feeds file)."""
-
-    __slots__ = ("new", "polls", "updated")
-
-    def __init__(self, outlet: str) -> None:
-        self.polls = {o: FEED_POLLS.labels(outlet, o) for o in OUTCOMES}
-        self.new = FEED_ITEMS.labels(outlet, "new")
-        self.updated = FEED_ITEMS.labels(outlet, "updated")
-
-    def count(self, outcome: PollOutcome) -> None:
-        self.polls[outcome.status].inc()
-        if outcome.new:
-            self.new.inc(outcome.new)
-        if outcome.updated:
-            self.updated.inc(outcome.updated)
 
 
 @dataclass(slots=True)
@@ -187,7 +168,7 @@ class Poller:
         counters = self._counters.get(name)
         if counters is None:
             counters = self._counters[name] = FeedCounters(name)
-        counters.count(outcome)
+        counters.count(outcome.status, outcome.new, outcome.updated)
         return outcome
 
     async def poll_once(self, feed: FeedConfig) -> PollOutcome:

@@ -72,6 +72,7 @@ async def test_run_serves_health_everywhere_and_logs_an_article_trail(tmp_path: 
             NEWSSTREAM_NOTIFIER_PORT=str(ports["notifier"]),
             NEWSSTREAM_TOPIC_PREFIX="trail.",
             NEWSSTREAM_SLACK_WEBHOOK_URL=slack.webhook_url(HOOK),
+            NEWSSTREAM_ALLOW_PRIVATE_DESTINATIONS="127.0.0.1",  # the fake Slack is local
             NEWSSTREAM_LOG_FORMAT="json",
         )
         log_path = tmp_path / "run.log"
@@ -110,12 +111,7 @@ async def test_run_serves_health_everywhere_and_logs_an_article_trail(tmp_path: 
 
     docs, other = json_lines(log_path.read_text(errors="replace"))
     # everything that is a log line is JSON, faust's and aiokafka's included
-    stray = [
-        line
-        for line in other
-        if line.strip()
-        and not line.startswith(STATUS_LINES)
-    ]
+    stray = [line for line in other if line.strip() and not line.startswith(STATUS_LINES)]
     assert not stray, "\n".join(stray[:20])
     assert any(d["logger"].startswith(("faust", "mode", "streams.worker")) for d in docs)
 

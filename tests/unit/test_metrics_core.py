@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from prometheus_client import REGISTRY
 
-from streams.metrics import HOP_LATENCY, LagTracker, iso_ts, observe_hop, render
+from streams.metrics import HOP_LATENCY, FeedCounters, LagTracker, iso_ts, observe_hop, render
 from streams.progress import CLEAR, Progress, format_line
 
 
@@ -148,3 +148,21 @@ def test_progress_messages_clear_the_line_first() -> None:
 )
 def test_format_line(done: int, elapsed: float, line: str) -> None:
     assert format_line("x", done, elapsed) == line
+
+
+def test_feed_counters_count_polls_and_items_per_outlet() -> None:
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    counters = FeedCounters("Unit Ledger")
+    counters.count("new", 3, 1)
+    counters.count("not_modified", 0, 0)
+    counters.count("not_modified", 0, 0)
+    counters.count("throttled", 0, 0)  # an outcome this module did not know yet
+    polls = "newsstream_feed_polls_total"
+    assert sample(polls, outlet="Unit Ledger", outcome="new") == 1
+    assert sample(polls, outlet="Unit Ledger", outcome="not_modified") == 2
+    assert sample(polls, outlet="Unit Ledger", outcome="throttled") == 1
+    items = "newsstream_feed_items_total"
+    assert sample(items, outlet="Unit Ledger", kind="new") == 3
+    assert sample(items, outlet="Unit Ledger", kind="updated") == 1
