@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-Status = Literal["delivered", "digested", "dead_letter", "skipped", "muted", "throttled"]
+Status = Literal[
+    "delivered", "digested", "dead_letter", "skipped", "muted", "throttled", "seen_story"
+]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -31,6 +33,13 @@ CREATE TABLE IF NOT EXISTS threads (
     channel TEXT NOT NULL,
     ts TEXT NOT NULL,
     PRIMARY KEY (story_id, destination)
+);
+CREATE TABLE IF NOT EXISTS sources (
+    article_id TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    at REAL NOT NULL,
+    PRIMARY KEY (article_id, destination)
 );
 """
 
@@ -108,6 +117,29 @@ class Ledger:
             "INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?)",
             (story_id, destination, channel, ts),
         )
+
+    def record_sources(self, destination: str, story_id: str, article_ids: list[str]) -> None:
+        """Remember which articles an alert delivered here was about."""
+        now = time.time()
+        self._db.executemany(
+            "INSERT OR IGNORE INTO sources VALUES (?, ?, ?, ?)",
+            [(a, destination, story_id, now) for a in article_ids],
+        )
+
+    def story_of(self, destination: str, article_ids: list[str]) -> str | None:
+        """The story an earlier delivery here covered any of these articles under.
+
+        Story ids live in the worker's tables; when those are lost (a memory broker that
+        restarted), the same articles come back under a story id of the new run. Their
+        article ids do not change, so they name the story this destination already has."""
+        for article_id in article_ids:
+            row = self._db.execute(
+                "SELECT story_id FROM sources WHERE article_id = ? AND destination = ?",
+                (article_id, destination),
+            ).fetchone()
+            if row:
+                return str(row[0])
+        return None
 
     def deliveries(self, destination: str | None = None) -> list[Delivery]:
         sql = "SELECT alert_id, destination, story_id, status, detail, at FROM deliveries"

@@ -31,7 +31,7 @@ log = get_logger("deliver")
 DIGEST_MAX = 500  # alerts in one digest message; the rest wait for the next one
 OUTCOMES = (
     "delivered", "digested", "dead_letter", "skipped", "muted", "throttled", "retried",
-    "already_done",
+    "already_done", "seen_story",
 )  # fmt: skip
 DELIVERED = STAGE_ARTICLES.labels("delivered")
 TO_DELIVERED = HOP_LATENCY.labels("alerted_to_delivered")
@@ -139,6 +139,8 @@ class DestinationWorker:
     def _finish(self, job: Job, status: Status, detail: str = "") -> None:
         a = job.alert
         self.ledger.record(a.alert_id, self.name, a.story_id, status, detail)
+        if status in ("delivered", "digested"):
+            self.ledger.record_sources(self.name, a.story_id, [s.article_id for s in a.sources])
         self.counts[status].inc()
         if status in ("delivered", "digested"):
             DELIVERED.inc()
@@ -152,6 +154,8 @@ class DestinationWorker:
             log.info("already handled, not posting again", extra=extra)
             self.counts["already_done"].inc()
             job.done()
+            return False
+        if a.action == "new" and self._seen_before(job):
             return False
         mute = self._mutes().muted_by(a, time.time())
         if mute is not None:
@@ -177,6 +181,25 @@ class DestinationWorker:
                 log.info("throttled, dropped by rule", extra={**extra, "rule": rule.name})
                 self._finish(job, "throttled", f"rule {rule.name}")
             return False
+        return True
+
+    def _seen_before(self, job: Job) -> bool:
+        """A 'new' alert about articles this destination already got under another story id:
+        the worker's state was lost (e.g. the memory broker restarted) and the story came
+        back with a fresh id. It is not news to this destination; later updates thread
+        under the original message."""
+        a = job.alert
+        earlier = self.ledger.story_of(self.name, [s.article_id for s in a.sources])
+        if earlier is None or earlier == a.story_id:
+            return False
+        thread = self.ledger.thread(earlier, self.name)
+        if thread is not None:
+            self.ledger.set_thread(a.story_id, self.name, thread.channel, thread.ts)
+        log.info(
+            "story already alerted under another id, not posting again",
+            extra={**job.log_extra(self.name), "earlier_story_id": earlier},
+        )
+        self._finish(job, "seen_story", earlier)
         return True
 
     def _throttle(self, rule: Rule) -> WindowThrottle:

@@ -8,12 +8,13 @@ from typing import Any
 from streams.events import Alert, Article, Category, EnrichedEvent, Figure, Place, Source
 
 
-def make_source(outlet: str, n: int = 1, syndicated: bool = False) -> Source:
+def make_source(outlet: str, n: int = 1, syndicated: bool = False, story: str = "") -> Source:
     slug = outlet.split(".")[0]
     return Source(
         outlet=outlet,
         url=f"https://{outlet}/world/story-{n}",
-        article_id=f"a-{slug}-{n}",
+        # articles of different stories never share an id
+        article_id=f"a-{story}-{slug}-{n}" if story else f"a-{slug}-{n}",
         syndicated=syndicated,
     )
 
@@ -35,7 +36,7 @@ def make_event(
     summary: str = "Regional authorities said a drone hit a fuel depot overnight.",
     **extra: Any,
 ) -> EnrichedEvent:
-    sources = [make_source(o, i + 1) for i, o in enumerate(outlets)]
+    sources = [make_source(o, i + 1, story=story_id) for i, o in enumerate(outlets)]
     article = Article(
         article_id=sources[0].article_id if sources else "a-0",
         feed_url="https://wire.example/rss",
@@ -75,7 +76,7 @@ def make_alert(
     severity: int = 4,
     figures: tuple[tuple[str, float], ...] = (("killed", 2),),
 ) -> Alert:
-    sources = [make_source(o, i + 1) for i, o in enumerate(outlets)]
+    sources = [make_source(o, i + 1, story=story_id) for i, o in enumerate(outlets)]
     return Alert(
         alert_id=f"{story_id}:{revision}",
         story_id=story_id,

@@ -169,3 +169,25 @@ async def test_retry_then_deliver_or_dead_letter(
     else:
         assert h.dead == [("s-abc:0", "notifier.console:d", dead_reason)]
         assert h.ledger.get("s-abc:0", "d").status == "dead_letter"  # type: ignore[union-attr]
+
+
+async def test_a_story_back_under_a_new_id_is_not_posted_again(tmp_path: Path, run: list) -> None:
+    """The worker's state was lost (memory broker restart): the same articles come back as a
+    'new' alert of a fresh story id. The destination already has them: no second post."""
+    config = parse_rules({"rules": [{"name": "deadly-strike"}]})
+    sender = RecordingSender()
+    h = Harness(tmp_path, config, sender, Mutes())
+    h.ledger.set_thread("s-old", "d", "C1", "111.222")
+    start(h, run)
+    old = make_alert(story_id="s-old", outlets=("a.example", "b.example"))
+    h.submit(old)
+    await h.settle(1)
+    again = make_alert(story_id="s-new", outlets=("b.example",))
+    again.sources = [old.sources[1]]  # the same article, back under a fresh story id
+    h.submit(again)
+    h.submit(make_alert(story_id="s-other", outlets=("c.example",)))  # truly new
+    await h.settle(3)
+    assert sender.sent == [["s-old:0"], ["s-other:0"]]
+    assert h.ledger.get("s-new:0", "d").status == "seen_story"  # type: ignore[union-attr]
+    thread = h.ledger.thread("s-new", "d")
+    assert thread is not None and thread.ts == "111.222", "updates thread under the original"
