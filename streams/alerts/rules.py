@@ -45,7 +45,7 @@ class RateLimit:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    attempts: int = 5
+    attempts: int = 8  # 1+2+4+…+60 s: rides out an outage of about two minutes
     initial: float = 1.0  # first backoff, doubled each retry
     maximum: float = 60.0
     timeout: float = 10.0  # per HTTP request
