@@ -78,6 +78,8 @@ async def test_demo_pipeline_end_to_end(tmp_path: Path) -> None:
             NEWSSTREAM_SLACK_WEBHOOK_URL=secret_hook,
             # the fake Slack listens on loopback, which destinations may not reach by default
             NEWSSTREAM_ALLOW_PRIVATE_DESTINATIONS='["127.0.0.1"]',
+            NEWSSTREAM_GATEWAY_TOKENS='["gw-Tok3nSECRETVALUE"]',
+            NEWSSTREAM_LOG_LEVEL="DEBUG",
         )
         log_path = tmp_path / "run.log"
         with open(log_path, "wb") as log:
@@ -124,7 +126,8 @@ async def test_demo_pipeline_end_to_end(tmp_path: Path) -> None:
             assert about_story, "the strike story reached Slack"
             assert new_alerts[0]["headline"] in str(about_story[0])
             assert len({str(p) for p in posts}) == len(posts), "no message posted twice"
-            assert "Zq9SECRETHOOKPATH" not in output, "the webhook URL is a secret"
+            for secret in ("Zq9SECRETHOOKPATH", "gw-Tok3nSECRETVALUE"):
+                assert secret not in output, "secrets never reach a log line, even at DEBUG"
 
             family = descendants(proc.pid)
             assert len(family) >= 7, f"broker, demo, worker, poller, notifier, gateway: {family}"
