@@ -127,6 +127,7 @@ def run_pipeline(settings: Settings, demo_speed: float = 1.0) -> int:
         env["NEWSSTREAM_FEEDS_FILE"] = str(demo_feeds_file(settings, base))
         if settings.alerts_file is None:
             env["NEWSSTREAM_ALERTS_FILE"] = str(DEMO_ALERTS)
+        env.setdefault("NEWSSTREAM_ALLOW_PRIVATE_DESTINATIONS", '["127.0.0.1"]')
         status.append(("feeds", f"demo: 4 outlets served from {base}/ (our own writing)"))
     else:
         n = len(facts["feeds"].feeds)

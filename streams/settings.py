@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     slack_channel: str | None = None
     webhook_url: SecretStr | None = None
     webhook_secret: SecretStr | None = None
+    # hosts/CIDRs that destinations may reach although private or loopback (SSRF guard:
+    # docs/reliability.md#ssrf); the demo allows its own loopback only
+    allow_private_destinations: list[str] = Field(default_factory=list)
 
     # --- logs --------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -167,6 +167,9 @@ class Notifier:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await t
             left = self.pending()
+            for w in self.workers.values():
+                with contextlib.suppress(Exception):
+                    await w.sender.close()
             log.info("notifier stopped", extra={"uncommitted": left})
             self.ledger.close()
 

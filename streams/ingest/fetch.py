@@ -183,6 +183,8 @@ class _Decoder:
     def finish(self) -> bytes:
         if self.z is not None:
             self._take(self.z.flush())
+            if not self.z.eof:  # what we have would parse as a truncated feed: say why
+                raise PermanentError("corrupt compressed body (it ends early)")
         return b"".join(self.parts)
 
 

@@ -73,6 +73,10 @@ def html_to_text(fragment: str | None, *, keep_lines: bool = True, _depth: int =
         parser = _TextCollector()
         try:
             parser.feed(fragment)
+            if parser.rawdata.startswith("<"):
+                # markup left unfinished at the end (a comment, CDATA, a tag): a browser
+                # shows none of it; html.parser's close() would hand it back as text
+                parser.rawdata = ""
             parser.close()
             text = "".join(parser.parts)
         except Exception:  # html.parser is lenient; this is a last resort on broken input

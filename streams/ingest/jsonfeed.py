@@ -61,7 +61,7 @@ def parse_json_feed(data: bytes, *, base_url: str = "") -> ParsedFeed:
         language=_str(doc.get("language")) or None,
         self_url=_str(doc.get("feed_url")) or None,
     )
-    for hub in doc.get("hubs") or []:
+    for hub in _list(doc.get("hubs")):
         if isinstance(hub, dict) and str(hub.get("type", "")).lower() == "websub":
             out.hub = _str(hub.get("url")) or None
             break
@@ -81,8 +81,13 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _list(value: Any) -> list[Any]:
+    """A list field as a list; anything else a hostile or sloppy feed puts there: []."""
+    return value if isinstance(value, list) else []
+
+
 def _authors(obj: dict[str, Any]) -> list[str]:
-    names = [_str(a.get("name")) for a in obj.get("authors") or [] if isinstance(a, dict)]
+    names = [_str(a.get("name")) for a in _list(obj.get("authors")) if isinstance(a, dict)]
     single = obj.get("author")  # JSON Feed 1.0
     if isinstance(single, dict) and single.get("name"):
         names.append(_str(single["name"]))
@@ -110,7 +115,7 @@ def _item(raw: dict[str, Any], feed_authors: list[str], language: str | None) ->
     text = _str(raw.get("content_text"))
     published = raw.get("date_published") or raw.get("date_modified")
     guid = raw.get("id")
-    tags = [t for t in raw.get("tags") or [] if isinstance(t, str)]
+    tags = [t for t in _list(raw.get("tags")) if isinstance(t, str)]
     return RawItem(
         title=_str(raw.get("title")),
         title_html=False,

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from streams.events import Article
 from streams.ingest.html_text import collapse, html_to_text
@@ -38,6 +38,11 @@ _TRACKING_EXACT = frozenset(
 )  # fmt: skip
 _TRACKING_PREFIXES = ("utm_", "at_", "ns_", "mtm_", "pk_", "hsa_", "oly_", "vero_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# spaces and control characters in a path: encoded, so the canonical URL is one token
+# and canonical_url(canonical_url(u)) == canonical_url(u); other characters kept as given
+_UNSAFE_IN_PATH = re.compile(
+    r"[\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
 _MIN_TS = 631152000.0  # 1990-01-01T00:00:00Z
 _FUTURE_SLACK = 86400.0
 
@@ -53,9 +58,9 @@ def canonical_url(url: str, base: str = "") -> str:
     url = (url or "").strip()
     if not url:
         return ""
-    if base:
-        url = urljoin(base, url)
-    try:
+    try:  # a link like "http://[" makes urljoin and urlsplit raise
+        if base:
+            url = urljoin(base, url)
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
@@ -73,7 +78,7 @@ def canonical_url(url: str, base: str = "") -> str:
             (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
         ]
         query = urlencode(sorted(pairs), doseq=True)
-    path = parts.path or "/"
+    path = _UNSAFE_IN_PATH.sub(lambda m: quote(m.group(0), safe=""), parts.path) or "/"
     return urlunsplit((scheme, netloc, path, query, ""))
 
 

@@ -40,10 +40,14 @@ MAX_ITEMS = 1000  # below the poller's remember_items default, or old items woul
 # and an Article then stays well under Kafka's 1 MiB message size.
 FIELD_CAPS = {"title": 1_000, "summary": 20_000, "content": 200_000, "link": 4_000}
 MAX_GUID, MAX_NAMES, MAX_NAME = 1_000, 50, 200  # guid; authors/tags per item, each
-# feedparser costs about 1-20 us of Python per tag or entity reference (deep nesting the
-# most): a cap on their number bounds the CPU one document can take to about 2 s.
+# feedparser costs about 1-20 us of Python per tag, attribute or entity reference (deep
+# nesting the most): a cap on their number bounds the CPU one document takes to ~0.5 s.
 # Real feeds have a few thousand.
-MAX_MARKUP = 100_000
+MAX_MARKUP = 30_000
+# The SAX layer looks attributes up by a linear scan, so one element with n attributes
+# costs n^2 (100,000 of them: two minutes). An element with more is refused.
+MAX_ATTRIBUTES = 100
+_CROWDED_TAG = re.compile(rb"<[A-Za-z_][^<>=]*+(?:=[^<>=]*+){%d}" % (MAX_ATTRIBUTES + 1))
 _ALTERNATE = re.compile(rb"<link\b[^>]*?type=[\"']?application/(?:rss|atom)\+xml[^>]*>", re.I)
 _HREF = re.compile(rb"""href\s*=\s*["']?([^"' >]+)""", re.I)
 
@@ -151,14 +155,47 @@ def _subset_end(data: bytes, i: int) -> int:
     raise InputError("unterminated DOCTYPE internal subset")
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8"),
+)  # fmt: skip
+_NO_BOM = ((b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"))
+_DECLARED = re.compile(rb"""^(<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
+
+
+def from_bom(data: bytes) -> tuple[bytes, str | None]:
+    """A UTF-16/32 document (by its byte order mark, which XML makes authoritative, or
+    its first characters) as UTF-8, its declaration saying so; (data, None) otherwise.
+    feedparser trusts a text/xml content type over the mark and reads such a file as
+    US-ASCII."""
+    for marks in (_BOMS, _NO_BOM):
+        for mark, codec in marks:
+            if data.startswith(mark):
+                skip = len(mark) if marks is _BOMS else 0
+                text = data[skip:].decode(codec, "replace").encode("utf-8")
+                return _DECLARED.sub(rb'\1"utf-8"', text, count=1), codec
+    return data, None
+
+
+_CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
+
+
+def _charref_in_range(m: re.Match[bytes]) -> bytes:
+    ref = m.group(1)
+    code = int(ref[1:], 16) if ref[:1] in b"xX" else int(ref)
+    return m.group(0) if code <= 0x10FFFF else b"&#xFFFD;"
+
+
 def markup_cost(data: bytes, limit: int) -> int:
-    """Tags and entity references outside CDATA sections (what the XML parser hands to
-    Python one by one); stops counting past ``limit``."""
+    """Tags, attributes and entity references outside CDATA sections (what the XML
+    parser hands to Python one by one); stops counting past ``limit``."""
     cost, i = 0, 0
     while cost <= limit:
         j = data.find(b"<![CDATA[", i)
         end = len(data) if j < 0 else j
-        cost += data.count(b"<", i, end) + data.count(b"&", i, end)
+        cost += sum(data.count(c, i, end) for c in (b"<", b"&", b"="))
+        if _CROWDED_TAG.search(data, i, end):
+            return limit + 1
         if j < 0:
             break
         k = data.find(b"]]>", j + 9)
@@ -229,13 +266,17 @@ def parse_feed(data: bytes, *, base_url: str = "", content_type: str | None = No
 def _parse_xml(data: bytes, base_url: str, content_type: str | None) -> ParsedFeed:
     # Without a content type feedparser flags every document; a file or stdin is XML by nature.
     headers = {"content-type": content_type or "application/xml"}
+    data, codec = from_bom(data)
+    if codec is not None:  # now UTF-8: a charset in the header would be wrong
+        headers["content-type"] = headers["content-type"].split(";")[0] + "; charset=utf-8"
     converted: dict[str, Any] = {}
     utf8 = convert_to_utf8(headers, data, converted)
     notes = [f"encoding: {converted['bozo_exception']}"] if converted.get("bozo") else []
     markup = markup_cost(utf8, MAX_MARKUP)
     if markup > MAX_MARKUP:
         raise InputError(
-            f"over {MAX_MARKUP} tags and entity references: too costly to parse as a feed"
+            f"over {MAX_MARKUP} tags, attributes and entity references, or an element with "
+            f"over {MAX_ATTRIBUTES} attributes: too costly to parse as a feed"
         )
     if converted.get("encoding"):
         utf8, stripped = strip_internal_subset(utf8)
@@ -244,10 +285,15 @@ def _parse_xml(data: bytes, base_url: str, content_type: str | None) -> ParsedFe
         headers["content-type"] = "application/xml; charset=utf-8"
     if base_url:
         headers["content-location"] = base_url
-    # We turn HTML into text ourselves, so feedparser's sanitiser and URI rewriting are waste.
-    d: Any = feedparser.parse(
-        utf8, sanitize_html=False, resolve_relative_uris=False, response_headers=headers
-    )
+    # feedparser's loose parser calls chr() on any number it finds
+    utf8 = _CHARREF.sub(_charref_in_range, utf8)
+    try:
+        # We turn HTML into text ourselves: feedparser's sanitiser and URI rewriting are waste.
+        d: Any = feedparser.parse(
+            utf8, sanitize_html=False, resolve_relative_uris=False, response_headers=headers
+        )
+    except Exception as exc:  # hostile input finds parser bugs: one feed's error, not ours
+        raise InputError(f"unparseable feed ({type(exc).__name__}: {exc})"[:500]) from None
     version = d.get("version") or ""
     entries = d.get("entries") or []
     if not version and not entries:
@@ -261,8 +307,8 @@ def _parse_xml(data: bytes, base_url: str, content_type: str | None) -> ParsedFe
         warnings=notes,
     )
     if d.get("bozo"):
-        exc = d.get("bozo_exception")
-        out.warnings.append(f"ill-formed feed, recovered {len(entries)} items: {exc}")
+        why = d.get("bozo_exception")
+        out.warnings.append(f"ill-formed feed, recovered {len(entries)} items: {why}")
     for link in feed.get("links") or []:
         rel, href = link.get("rel"), link.get("href")
         if rel == "hub" and href and out.hub is None:

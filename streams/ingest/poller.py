@@ -27,12 +27,13 @@ from streams.ingest.normalize import (
     normalise_feed,
     short_hash,
 )
-from streams.ingest.parse import parse_feed
+from streams.ingest.parse import ParsedFeed, parse_feed
 from streams.ingest.state import FeedState, StateStore
 from streams.logs import get_logger
 from streams.metrics import STAGE_ARTICLES, FeedCounters
 
 log = get_logger("poller")
+BIG_DOCUMENT = 256 * 1024  # bytes: parse in a thread above this
 
 Publish = Callable[[Sequence[Article]], Awaitable[None]]
 RHYTHM_KEEP = 40
@@ -230,11 +231,20 @@ class Poller:
         if res is not None and body_hash == state.body_hash:  # a 200 that did not change
             return await self._not_modified(feed, state, res, now, dirty=False)
         base = res.url if res is not None else state.fetch_url
-        parsed = parse_feed(body, base_url=base, content_type=content_type)
+        ctx = FeedContext(feed.url, feed.display_name(), feed.language, list(feed.tags))
+
+        def parse() -> tuple[ParsedFeed, list[Article]]:
+            parsed = parse_feed(body, base_url=base, content_type=content_type)
+            return parsed, normalise_feed(parsed, ctx, now, base_url=base)
+
+        # A big document can take a second to parse: off the loop, so it never holds up the
+        # other feeds' fetches and timeouts. Typical feeds (tens of KB) parse inline.
+        if len(body) > BIG_DOCUMENT:
+            parsed, articles = await asyncio.to_thread(parse)
+        else:
+            parsed, articles = parse()
         for w in parsed.warnings:
             log.warning("feed warning", extra={"feed_url": feed.url, "error": w})
-        ctx = FeedContext(feed.url, feed.display_name(), feed.language, list(feed.tags))
-        articles = normalise_feed(parsed, ctx, now, base_url=base)
         fresh, times = self._compare(state, articles, now)
         if fresh:
             try:  # before remembering: a failed send is retried next poll
