@@ -13,8 +13,11 @@ def event_id(article: Article) -> str:
     return f"{article.article_id}:{article.content_hash[:12]}"
 
 
-def understood(article: Article, u: Any) -> UnderstoodArticle:
-    """Wrap an article with an ``Understanding`` (streams.understand)."""
+def understood(
+    article: Article, u: Any, fingerprint: dict[str, Any] | None = None
+) -> UnderstoodArticle:
+    """Wrap an article with an ``Understanding`` (streams.understand) and, optionally, its
+    story fingerprint."""
     return UnderstoodArticle(
         article=article,
         categories=u.categories,
@@ -23,6 +26,7 @@ def understood(article: Article, u: Any) -> UnderstoodArticle:
         attribution=u.attribution,
         severity=u.severity,
         understood_at=utcnow_iso(),
+        fingerprint=fingerprint,
     )
 
 

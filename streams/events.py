@@ -180,6 +180,9 @@ class UnderstoodArticle:
     attribution: list[Attribution] = field(default_factory=list)
     severity: int = 1
     understood_at: str = ""
+    # the story fingerprint, computed here in the parallel stage so the serial story stage
+    # only looks up (streams.stories.fingerprint_to_dict); None: the story stage computes it
+    fingerprint: dict[str, Any] | None = None
     schema_version: int = ENRICHED_SCHEMA_VERSION
 
 

@@ -18,7 +18,7 @@ from streams.stories.hashslots import HashSlots
 class KeyBuckets:
     __slots__ = ("_multi", "_single", "keep")
 
-    def __init__(self, keep: int = 24) -> None:
+    def __init__(self, keep: int = 16) -> None:
         self.keep = keep
         self._single = HashSlots()
         self._multi: dict[int, array[int]] = {}
@@ -37,13 +37,13 @@ class KeyBuckets:
             self._single.pop(key)
             self._multi[key] = array("I", (old, slot))
 
-    def recent(self, key: int) -> array[int] | tuple[int, ...]:
+    def recent(self, key: int) -> array[int]:
         """Stories filed under ``key``, newest first, at most ``keep``."""
         bucket = self._multi.get(key)
         if bucket is not None:
             return bucket[: -self.keep - 1 : -1]
         old = self._single.get(key)
-        return () if old is None else (old,)
+        return array("I") if old is None else array("I", (old,))
 
     def sweep(self, alive: Callable[[int], bool]) -> None:
         """Drop stories that no longer exist (called after expiry, amortised)."""

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 from streams.errors import InputError
 from streams.events import Article, Figure, Place
@@ -54,6 +55,36 @@ class Fingerprint:
     sketch: tuple[int, ...]  # bottom-k of word 3-shingles of the body: near-copy test
     title_hash: int
     text_hash: int
+
+
+def fingerprint_to_dict(fp: Fingerprint) -> dict[str, Any]:
+    """The fingerprint as JSON-friendly data, to carry it from the parallel understand stage
+    to the serial story stage."""
+    return {
+        "tokens": list(fp.tokens),
+        "names": list(fp.names),
+        "places": list(fp.places),
+        "numbers": list(fp.numbers),
+        "sketch": list(fp.sketch),
+        "title_hash": fp.title_hash,
+        "text_hash": fp.text_hash,
+    }
+
+
+def fingerprint_from_dict(data: Any) -> Fingerprint:
+    """Inverse of ``fingerprint_to_dict``; raises InputError on anything else."""
+    try:
+        return Fingerprint(
+            tuple(int(x) for x in data["tokens"]),
+            tuple(int(x) for x in data["names"]),
+            tuple(int(x) for x in data["places"]),
+            tuple(int(x) for x in data["numbers"]),
+            tuple(int(x) for x in data["sketch"]),
+            int(data["title_hash"]),
+            int(data["text_hash"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"bad fingerprint: {exc}") from None
 
 
 def parse_ts(value: str) -> float:
@@ -122,7 +153,7 @@ def _distinct(values: list[int], cap: int) -> tuple[int, ...]:
     return tuple(dict.fromkeys(values))[:cap]
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)  # runs of the day repeat; bounded so memory is too
 def _city(run: str) -> str | None:
     found = city_keys([run])
     return found[0] if found else None

@@ -100,6 +100,9 @@ class HashSlots:
     def _resize(self, cap: int) -> None:
         old = self.items()
         self._alloc(cap)
-        self._size = 0
-        for k, v in old:
-            self.put(k, v)
+        keys, vals = self._keys, self._vals
+        for k, v in old:  # put() inlined: a resize moves millions of entries
+            i = (k ^ (k >> 29)) % cap
+            while keys[i] != _EMPTY:
+                i = i + 1 if i + 1 < cap else 0
+            keys[i], vals[i] = k, v

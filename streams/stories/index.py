@@ -9,43 +9,22 @@ new story. A story is one packed blob (``packed``), forgotten member by member a
 
 from __future__ import annotations
 
-import struct
-from collections import Counter
 from collections.abc import Iterator
-from operator import itemgetter
 from typing import Any
 
+from streams.stories import lookup
 from streams.stories import packed as pk
 from streams.stories.candidates import KeyBuckets
 from streams.stories.decision import IndexStats, StoryDecision, decide, representatives
 from streams.stories.entry import IndexEntry
 from streams.stories.fingerprint import Fingerprint, StoryDoc, band_ints, fingerprint
 from streams.stories.hashslots import HashSlots
-from streams.stories.text import h64, resemblance
-from streams.stories.verify import (
-    MIN_SKETCH,
-    SAME_STORY_THRESHOLD,
-    SYNDICATED_RESEMBLANCE,
-    Query,
-    same_facts,
-    score_against,
-)
+from streams.stories.text import h64
 
 __all__ = ["IndexStats", "StoryDecision", "StoryIndex", "story_id_for"]
 
-# weighted shared keys a candidate needs before it is scored: one rare key (a place,
-# a name) or several common ones; a story sharing one common word is never the same event
-MIN_EVIDENCE = 4
-SYN_CHECKED = 3  # candidates whose members are tested for a near-copy of the article
 EXPIRE_STEP = 1 / 48  # of the window: walks at most this often, so sweeps stay amortised
 _EMPTY = pk.Summary((), (), (), ())
-
-
-_count = itemgetter(1)
-
-
-def _weight(stories: int, keep: int) -> int:
-    return 4 if stories <= 1 else 3 if stories <= 3 else 2 if stories < keep // 2 else 1
 
 
 def story_id_for(article_id: str) -> str:
@@ -54,7 +33,7 @@ def story_id_for(article_id: str) -> str:
 
 class StoryIndex:
     def __init__(
-        self, window_hours: float = 72.0, *, max_candidates: int = 8, bucket_keep: int = 24
+        self, window_hours: float = 72.0, *, max_candidates: int = 8, bucket_keep: int = 16
     ) -> None:
         self.window_s = window_hours * 3600.0
         self.max_candidates = max_candidates
@@ -85,7 +64,8 @@ class StoryIndex:
         known = self._known(doc)
         if known is not None:
             return self._republished(doc, fp, *known)
-        slot, syndicated = self._best_story(fp, doc)
+        keys = band_ints(fp)
+        slot, syndicated = self._best_story(fp, doc, keys)
         if slot is None:
             slot = self._new_story(doc.article_id, doc.published_ts)
             self.stats.stories += 1
@@ -108,7 +88,7 @@ class StoryIndex:
             dict(doc.figures),
         )
         self._last = e
-        return decide(self._remember(slot, e), self._outlets, kind, None, syndicated)
+        return decide(self._remember(slot, e, keys), self._outlets, kind, None, syndicated)
 
     def _blob(self, slot: int) -> bytes | None:
         i = slot - self._base
@@ -176,63 +156,12 @@ class StoryIndex:
             changes["figures"] = figures
         return decide(blob, self._outlets, "update", None, old.syndicated, changes)
 
-    def _best_story(self, fp: Fingerprint, doc: StoryDoc) -> tuple[int | None, bool]:
-        counts: Counter[int] = Counter()
-        keep = self._buckets.keep
-        for key in band_ints(fp):  # rare keys first: ties go to stories found by them
-            found = self._buckets.recent(key)
-            if len(found) == 1:
-                counts[found[0]] += 4
-                continue
-            # a key few stories carry says more (IDF, in steps so the counting stays in C)
-            for _ in range(_weight(len(found), keep)):
-                counts.update(found)
-        ranked = sorted(
-            [kv for kv in counts.items() if kv[1] >= MIN_EVIDENCE], key=_count, reverse=True
-        )
-        if not ranked:
-            return None, False
-        q = Query.of(fp)
-        ts = doc.published_ts
+    def _best_story(
+        self, fp: Fingerprint, doc: StoryDoc, keys: list[int]
+    ) -> tuple[int | None, bool]:
         outlet = self._outlet_ids.get(doc.outlet, -1)
-        best: tuple[float, int | None, bool] = (SAME_STORY_THRESHOLD, None, False)
-        for rank, (slot, _n) in enumerate(ranked[: self.max_candidates]):
-            blob = self._blob(slot)
-            if blob is None:
-                continue
-            _first, lo, hi, _n = pk.head(blob)
-            gap = max(lo - ts, ts - hi, 0.0) / 3600.0
-            sm = pk.summary(blob)
-            s = score_against(q, sm.tokens, sm.names, sm.places, sm.numbers, gap)
-            syn = False
-            if rank < SYN_CHECKED and s + 1.0 >= best[0]:
-                syn = self._near_copy_in(blob, fp, outlet)
-                s += 1.0 if syn else 0.0
-            if s >= best[0] and (s > best[0] or best[1] is None):
-                best = (s, slot, syn)
-        return best[1], best[2]
-
-    def _near_copy_in(self, blob: bytes, fp: Fingerprint, outlet: int) -> bool:
-        """Does another outlet's member carry the same wire copy (a reprint)?"""
-        if len(fp.sketch) < MIN_SKETCH:
-            return False
-        mine = tuple(v >> 16 for v in fp.sketch)  # as records keep them
-        # a reprint shares most of the smallest shingle hashes; a byte search rules out
-        # most stories without unpacking a single member
-        if not any(struct.pack("<H", v) in blob for v in mine[:3]):
-            return False
-        facts = set(pk.facts_of(fp.names, fp.places, fp.numbers))
-        for start, _end, _ts, oid, _flags, _u in pk.iter_heads(blob):
-            if oid == outlet:
-                continue
-            _oid, _fl, sketch, their_facts = pk.sketch_at(blob, start)
-            if (
-                len(sketch) >= MIN_SKETCH
-                and resemblance(mine, sketch) >= SYNDICATED_RESEMBLANCE
-                and same_facts(facts, set(their_facts))
-            ):
-                return True
-        return False
+        ranked = lookup.candidates(self._buckets, keys)[: self.max_candidates]
+        return lookup.best_story(ranked, self._blob, fp, doc.published_ts, outlet)
 
     # ---- state ----------------------------------------------------------------------
 
@@ -282,7 +211,7 @@ class StoryIndex:
             e.article_id, url,
         )  # fmt: skip
 
-    def _remember(self, slot: int, e: IndexEntry) -> bytes:
+    def _remember(self, slot: int, e: IndexEntry, keys: list[int] | None = None) -> bytes:
         blob = self._blob(slot)
         assert blob is not None
         url_hash = h64("u:" + e.url) if e.url else 0
@@ -300,7 +229,7 @@ class StoryIndex:
         if url_hash:
             self._seen.put(url_hash, slot)
         add = self._buckets.add
-        for key in band_ints(fp):
+        for key in band_ints(fp) if keys is None else keys:
             add(key, slot)
         return blob
 

@@ -23,7 +23,7 @@ from itertools import islice
 _HEAD = struct.Struct("<dddIBBBBB")  # first, min, last, members, nt, nn, np, nnum, len(sid)
 _REC = struct.Struct("<HdHBIIQBBBBH")  # len, ts, outlet, flags, th, xh, urlh, nsk, nf, nfig, la, lu
 _FIG = struct.Struct("<Bd")
-CAP_TOKENS, CAP_NAMES, CAP_PLACES, CAP_NUMBERS = 40, 12, 8, 12
+CAP_TOKENS, CAP_NAMES, CAP_PLACES, CAP_NUMBERS = 32, 12, 8, 12
 _CAPS = (CAP_TOKENS, CAP_NAMES, CAP_PLACES, CAP_NUMBERS)
 MAX_FACTS = 20
 _HEX_ID = 1  # id stored as prefix + raw bytes of its hex part ("u:" + 32 hex -> 19 bytes)
@@ -232,7 +232,8 @@ def with_member(blob: bytes, rec: bytes, ts: float, fp_parts: tuple[tuple[int, .
     lo, hi = (ts, ts) if n == 0 else (min(lo, ts), max(hi, ts))
     off = _HEAD.size + ls
     moff = off + 4 * (nt + nn + np_ + nnum)
-    parts = [tuple(dict.fromkeys(p)) for p in fp_parts]
+    # 32 bits: entries from an older changelog may hold larger numbers
+    parts = [tuple(dict.fromkeys(v & 0xFFFFFFFF for v in p)) for p in fp_parts]
     if n == 0:
         sm = Summary(*(p[:cap] for p, cap in zip(parts, _CAPS, strict=True)))
     else:

@@ -123,7 +123,7 @@ def h64(text: str) -> int:
 
 
 _STEM_CACHE: dict[str, str] = {}
-_STEM_CACHE_MAX = 200_000  # news vocabulary repeats; cleared when full so it stays bounded
+_STEM_CACHE_MAX = 50_000  # per word cache; news vocabulary repeats; cleared when full (bounded)
 
 
 def stem(word: str) -> str:

@@ -28,6 +28,8 @@ from streams.metrics import (
     STORY_DECISIONS,
     observe_hop,
 )
+from streams.stories import features_for
+from streams.stories.fingerprint import fingerprint_to_dict
 from streams.worker.app import NewsApp
 from streams.worker.state import AlertStateTable, StoryIndexTable
 
@@ -111,7 +113,9 @@ def register(app: NewsApp) -> None:
                     continue
                 versions[key] = article.content_hash.encode()
                 u = analyzer.analyze(article.title, article.summary, article.content)
-                await stories_in.send(key=key, value=dumps(understood(article, u)))
+                doc = features_for(article, u.places, u.figures, fingerprinted=True)
+                fp = fingerprint_to_dict(doc.fp) if doc.fp is not None else None
+                await stories_in.send(key=key, value=dumps(understood(article, u, fp)))
                 understood_n.inc()
                 observe_hop(to_understood, article.fetched_at, time.time())
             except Exception as exc:  # one bad message must not stop the stream

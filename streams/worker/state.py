@@ -17,10 +17,12 @@ import orjson
 
 from streams.alerts.decider import AlertDecider, StoryAlertState
 from streams.alerts.rules import RuleSet
+from streams.errors import InputError
 from streams.events import Alert, EnrichedEvent, UnderstoodArticle
 from streams.logs import get_logger
 from streams.stories import StoryIndex, features_for
 from streams.stories.entry import IndexEntry
+from streams.stories.fingerprint import fingerprint_from_dict
 
 log = get_logger("worker.state")
 
@@ -75,6 +77,11 @@ class StoryIndexTable:
             if forgotten:
                 log.info("stories expired", extra={"articles_forgotten": forgotten})
         doc = features_for(item.article, item.places, item.figures)
+        if item.fingerprint is not None:
+            try:
+                doc.fp = fingerprint_from_dict(item.fingerprint)
+            except InputError:
+                doc.fp = None  # computed by assign, as for a message of an older worker
         decision = self.index.assign(doc)
         if decision.kind != "duplicate":
             entry = self.index.entry_for(doc.article_id)

@@ -7,6 +7,7 @@ import pytest
 from streams.events import Article
 from streams.stories import packed as pk
 from streams.stories.candidates import KeyBuckets
+from streams.stories.entry import IndexEntry
 from streams.stories.fingerprint import features_for, fingerprint
 from streams.stories.hashslots import HashSlots
 from streams.stories.index import StoryIndex
@@ -118,3 +119,26 @@ def test_expiry_forgets_ids_and_urls_and_sweeps_buckets() -> None:
     assert idx.entry_for("a3") is None
     again = idx.assign(features_for(_article(3, 4, "Event number 3 in Porto", "Story 3.")))
     assert again.kind == "new_story"
+
+
+def test_restore_from_full_entries_keeps_dedup_and_joining() -> None:
+    arts = [
+        _article(1, 6, "Drone strike kills five in Kharkiv", "A drone hit Kharkiv, killing five."),
+        _article(2, 7, "Five dead in Kharkiv drone attack", "Five people died in Kharkiv."),
+    ]
+    idx = StoryIndex()
+    saved = []
+    for a in arts:
+        idx.assign(features_for(a))
+        entry = idx.entry_for(a.article_id)
+        assert entry is not None
+        saved.append(entry.to_dict())
+    saved[0]["fp"][3] = [10**12]  # an old changelog's number that no longer fits 32 bits
+    restored = StoryIndex()
+    for d in saved:
+        restored.add_entry(IndexEntry.from_dict(d))
+    again = features_for(arts[1])
+    again.article_id = "other-feed-id"  # same URL from another feed
+    assert restored.assign(again).kind == "duplicate"
+    third = _article(3, 8, "Kharkiv drone strike toll stays at five", "Five killed in Kharkiv.")
+    assert restored.assign(features_for(third)).story_id == idx.assign(features_for(third)).story_id

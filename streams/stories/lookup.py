@@ -1,0 +1,100 @@
+"""Which remembered story is this article about? Candidates, then the verifier. Pure module.
+
+Work per article is bounded whatever the index size: at most ``keep`` stories per band
+key, scored only when they share enough weighted keys, and each candidate is compared
+once, with its story summary, not with every member.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import Counter
+from collections.abc import Callable
+from operator import itemgetter
+
+from streams.stories import packed as pk
+from streams.stories.candidates import KeyBuckets
+from streams.stories.fingerprint import Fingerprint
+from streams.stories.text import resemblance
+from streams.stories.verify import (
+    MIN_SKETCH,
+    SAME_STORY_THRESHOLD,
+    SYNDICATED_RESEMBLANCE,
+    Query,
+    same_facts,
+    score_against,
+)
+
+# weighted shared keys a candidate needs before it is scored: one rare key (a place,
+# a name) or several common ones; a story sharing one common word is never the same event
+MIN_EVIDENCE = 4
+SYN_CHECKED = 3  # candidates whose members are tested for a near-copy of the article
+_count = itemgetter(1)
+
+
+def weight(stories: int, keep: int) -> int:
+    """A key few stories carry says more (IDF, in integer steps)."""
+    return 4 if stories <= 1 else 3 if stories <= 3 else 2 if stories < keep // 2 else 1
+
+
+def candidates(buckets: KeyBuckets, keys: list[int]) -> list[tuple[int, int]]:
+    """(story slot, weighted shared keys), best first; ties: rarer key, newer story."""
+    pool: list[int] = []
+    keep = buckets.keep
+    for key in keys:  # rare keys first
+        found = buckets.recent(key)
+        pool.extend(found * weight(len(found), keep))  # repeated so counting stays in C
+    if not pool:
+        return []
+    ranked = [kv for kv in Counter(pool).items() if kv[1] >= MIN_EVIDENCE]
+    return sorted(ranked, key=_count, reverse=True)
+
+
+def best_story(
+    ranked: list[tuple[int, int]],
+    blob_of: Callable[[int], bytes | None],
+    fp: Fingerprint,
+    ts: float,
+    outlet: int,
+) -> tuple[int | None, bool]:
+    """(slot of the best story scoring over the threshold or None, is a reprint)."""
+    q = Query.of(fp)
+    best: tuple[float, int | None, bool] = (SAME_STORY_THRESHOLD, None, False)
+    for rank, (slot, _n) in enumerate(ranked):
+        blob = blob_of(slot)
+        if blob is None:
+            continue
+        _first, lo, hi, _n = pk.head(blob)
+        gap = max(lo - ts, ts - hi, 0.0) / 3600.0
+        sm = pk.summary(blob)
+        s = score_against(q, sm.tokens, sm.names, sm.places, sm.numbers, gap)
+        syn = False
+        if rank < SYN_CHECKED and s + 1.0 >= best[0]:
+            syn = near_copy_in(blob, fp, outlet)
+            s += 1.0 if syn else 0.0
+        if s >= best[0] and (s > best[0] or best[1] is None):
+            best = (s, slot, syn)
+    return best[1], best[2]
+
+
+def near_copy_in(blob: bytes, fp: Fingerprint, outlet: int) -> bool:
+    """Does another outlet's member carry the same wire copy (a reprint)?"""
+    if len(fp.sketch) < MIN_SKETCH:
+        return False
+    mine = tuple(v >> 16 for v in fp.sketch)  # as records keep them
+    # a reprint shares most of the smallest shingle hashes; a byte search rules out
+    # most stories without unpacking a single member
+    if not any(struct.pack("<H", v) in blob for v in mine[:3]):
+        return False
+    facts = set(pk.facts_of(fp.names, fp.places, fp.numbers))
+    for start, _end, _ts, oid, _flags, _u in pk.iter_heads(blob):
+        if oid == outlet:
+            continue
+        _oid, _fl, sketch, their_facts = pk.sketch_at(blob, start)
+        if (
+            len(sketch) >= MIN_SKETCH
+            and resemblance(mine, sketch) >= SYNDICATED_RESEMBLANCE
+            and same_facts(facts, set(their_facts))
+        ):
+            return True
+    return False
