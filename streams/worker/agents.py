@@ -31,23 +31,17 @@ from streams.metrics import (
 from streams.stories import features_for
 from streams.stories.fingerprint import fingerprint_to_dict
 from streams.worker.app import NewsApp
+from streams.worker.reload import ReloadingAnalyzer
 from streams.worker.state import AlertStateTable, StoryIndexTable
 
 log = get_logger("worker")
 
 
-def _analyzer(app: NewsApp) -> Any:
-    from streams.understand import Analyzer
-
-    path = app.settings.taxonomy_file
-    return Analyzer.from_file(path) if path else Analyzer.default()
-
-
 def register(app: NewsApp) -> None:
     names = app.names
     settings = app.settings
-    analyzer = _analyzer(app)
-    categories = {c.name for c in analyzer.taxonomy.categories} | {"other"}
+    taxonomy = ReloadingAnalyzer(settings.taxonomy_file)
+    categories = taxonomy.category_names() | {"other"}
     # metric children bound once: nothing but an increment per message
     understood_n, decided_n = STAGE_ARTICLES.labels("understood"), STAGE_ARTICLES.labels("decided")
     alerted_n = STAGE_ARTICLES.labels("alert_checked")
@@ -112,7 +106,7 @@ def register(app: NewsApp) -> None:
                     EXACT_REPEATS.inc()  # a retried send or a re-poll: same version
                     continue
                 versions[key] = article.content_hash.encode()
-                u = analyzer.analyze(article.title, article.summary, article.content)
+                u = taxonomy.current().analyze(article.title, article.summary, article.content)
                 doc = features_for(article, u.places, u.figures, fingerprinted=True)
                 fp = fingerprint_to_dict(doc.fp) if doc.fp is not None else None
                 await stories_in.send(key=key, value=dumps(understood(article, u, fp)))
@@ -151,9 +145,14 @@ def register(app: NewsApp) -> None:
                 body, key = dumps(ev), ev.story_id.encode()
                 await events.send(key=key, value=body)
                 observe_hop(to_enriched, item.understood_at, time.time())
-                for name in category_topics(ev, categories):
+                for name in category_topics(ev, {c.name for c in ev.categories}):
+                    topic = per_category.get(name)
+                    if topic is None:  # a category added to the taxonomy while we run
+                        topic = per_category[name] = app.topic(names.category(name))
+                        await topic.maybe_declare()
+                        by_category[name] = CATEGORY_EVENTS.labels(name)
                     by_category[name].inc()
-                    await per_category[name].send(key=key, value=body)
+                    await topic.send(key=key, value=body)
                 log.info(
                     "story decision",
                     extra={

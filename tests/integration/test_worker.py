@@ -94,9 +94,16 @@ OTHER = [
 
 
 @contextmanager
-def workers(broker: EmbeddedBroker, prefix: str, data_dir: Path, n: int) -> Iterator[list]:
+def workers(
+    broker: EmbeddedBroker,
+    prefix: str,
+    data_dir: Path,
+    n: int,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[list]:
     env = dict(
         os.environ,
+        **(extra_env or {}),
         NEWSSTREAM_KAFKA_BOOTSTRAP=broker.bootstrap,
         NEWSSTREAM_TOPIC_PREFIX=prefix,
         NEWSSTREAM_DATA_DIR=str(data_dir),
@@ -218,8 +225,10 @@ async def test_two_workers_on_four_partitions_cluster_correctly(
         got = await read_until(
             broker.bootstrap,
             [events_t, f"{topic_prefix}alerts"],
-            lambda g: len({e["article"]["article_id"] for e in g[events_t]}) >= 5
-            and any(a["action"] == "new" for a in g[f"{topic_prefix}alerts"]),
+            lambda g: (
+                len({e["article"]["article_id"] for e in g[events_t]}) >= 5
+                and any(a["action"] == "new" for a in g[f"{topic_prefix}alerts"])
+            ),
         )
         await asyncio.sleep(1)  # a second alert for the story would arrive now
         assert all(p.poll() is None for p in procs), "both workers still running"
@@ -279,3 +288,43 @@ async def test_story_state_survives_worker_restart(
     assert late["a1"]["story_id"] == story and late["a1"]["kind"] == "updated"
     alerts = [a for a in got[f"{topic_prefix}alerts"] if a["story_id"] == story]
     assert [a["action"] for a in alerts].count("new") == 1, "no second alert after restart"
+
+
+async def test_taxonomy_edit_is_picked_up_without_a_restart(
+    broker: EmbeddedBroker, topic_prefix: str, tmp_path: Path
+) -> None:
+    await setup(broker, topic_prefix)
+    taxonomy = tmp_path / "taxonomy.yaml"
+    original = (Path(__file__).resolve().parents[2] / "config" / "taxonomy.yaml").read_text()
+    taxonomy.write_text(original)
+    events_t, cyber_t = f"{topic_prefix}events", f"{topic_prefix}events.cyber"
+    env = {"NEWSSTREAM_TAXONOMY_FILE": str(taxonomy)}
+    ransomware = article(
+        "r1",
+        "wire",
+        "Ransomware gang cripples port logistics systems",
+        "A ransomware attack halted container booking systems at the port for a day.",
+        3,
+    )
+    with workers(broker, topic_prefix, tmp_path, 1, extra_env=env):
+        await produce(broker.bootstrap, f"{topic_prefix}articles", arts(OTHER[1:]))
+        await read_until(broker.bootstrap, [events_t], lambda g: len(g[events_t]) >= 1)
+        # a user adds a category while the worker runs (and breaks nothing else)
+        added = (
+            "categories:\n  cyber:\n    description: cyber attacks\n    patterns:\n"
+            "      - match: \\bransomware\\b\n        weight: 0.9\n        label: ransomware\n"
+        )
+        taxonomy.write_text(original.replace("categories:\n", added, 1))
+        await asyncio.sleep(3)  # the worker looks at the file every 2 s
+        await produce(broker.bootstrap, f"{topic_prefix}articles", arts([ransomware]))
+        got = await read_until(
+            broker.bootstrap,
+            [events_t, cyber_t],
+            lambda g: (
+                any(e["article"]["article_id"] == "r1" for e in g[events_t])
+                and len(g[cyber_t]) >= 1
+            ),
+        )
+    (ev,) = [e for e in got[events_t] if e["article"]["article_id"] == "r1"]
+    assert "cyber" in {c["name"] for c in ev["categories"]}
+    assert got[cyber_t][0]["article"]["article_id"] == "r1", "its own topic, created on the fly"
