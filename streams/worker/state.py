@@ -103,9 +103,12 @@ class AlertStateTable:
         self.table = app.Table("alert-state", default=None, key_type=bytes, value_type=bytes)
         self.rules = RuleSet(alerts_file)
         self.decider = AlertDecider(self.rules)
+        self._checked = time.monotonic()
 
     def decide(self, event: EnrichedEvent) -> Alert | None:
-        self.rules.reload_if_changed()
+        if time.monotonic() - self._checked > 2.0:  # a stat per event would be waste
+            self._checked = time.monotonic()
+            self.rules.reload_if_changed()
         key = event.story_id.encode()
         raw = self.table.get(key)
         state = StoryAlertState.from_dict(orjson.loads(raw)) if raw is not None else None
