@@ -1,7 +1,7 @@
 """Throughput of the understanding stage (classify + figures + places + attribution +
 severity) on ~1 KB articles, one core, one process. Plain script: prints numbers.
 
-    .venv/bin/python benchmarks/bench_understand.py [--n 20000] [--seed 7]
+    .venv/bin/python benchmarks/bench_understand.py [--n 2000] [--rounds 7] [--seed 7]
 
 Two mixes are timed:
 
@@ -27,24 +27,117 @@ EVAL = Path(__file__).resolve().parents[1] / "tests" / "eval" / "understand_eval
 Article = tuple[str, str, str]
 
 SLOTS: dict[str, list[str]] = {
-    "city": "London Paris Madrid Chicago Toronto Sydney Mumbai Nairobi Lisbon Warsaw Denver "
-    "Osaka Lagos Dublin Vienna Oslo Seattle Manila Lima Prague".split(),
-    "war_city": "Kharkiv Odesa Dnipro Zaporizhzhia Belgorod Kursk Izhevsk Sumy Kherson Gaza "
-    "Rafah Khan Younis Hodeidah Aleppo Idlib Mosul Goma Timbuktu".split(),
-    "country": "Germany Brazil Japan Kenya Canada Spain India Mexico Poland Norway Chile "
-    "Turkey Egypt Qatar".split(),
-    "name": "Maria Lopez|John Carter|Aiko Tanaka|Peter Novak|Grace Mensah|Omar Haddad|"
-    "Lena Fischer|Ravi Patel".split("|"),
-    "outlet": "Reuters|AP|AFP|Bloomberg|the BBC|Al Jazeera|Kyodo|dpa".split("|"),
-    "official": "officials said|the mayor said|regional officials said|the governor said on "
-    "Telegram|police said|the ministry said in a statement|a spokesperson said".split("|"),
-    "month": "January February March April June July August September October November".split(),
-    "team": "United|Rovers|City|Athletic|the Falcons|the Lions|Real|the Sharks".split("|"),
-    "firm": "Northwind|Baltic Freight|Solara Energy|Kestrel Foods|Meridian Bank|Orbis Tech".split(
-        "|"
-    ),
-    "weapon": "drones|missiles|rockets|glide bombs|artillery shells".split("|"),
-    "arms": "artillery shells|interceptor drones|air defence missiles|armoured vehicles".split("|"),
+    "city": [
+        "London",
+        "Paris",
+        "Madrid",
+        "Chicago",
+        "Toronto",
+        "Sydney",
+        "Mumbai",
+        "Nairobi",
+        "Lisbon",
+        "Warsaw",
+        "Denver",
+        "Osaka",
+        "Lagos",
+        "Dublin",
+        "Vienna",
+        "Oslo",
+        "Seattle",
+        "Manila",
+        "Lima",
+        "Prague",
+    ],
+    "war_city": [
+        "Kharkiv",
+        "Odesa",
+        "Dnipro",
+        "Zaporizhzhia",
+        "Belgorod",
+        "Kursk",
+        "Izhevsk",
+        "Sumy",
+        "Kherson",
+        "Gaza",
+        "Rafah",
+        "Khan",
+        "Younis",
+        "Hodeidah",
+        "Aleppo",
+        "Idlib",
+        "Mosul",
+        "Goma",
+        "Timbuktu",
+    ],
+    "country": [
+        "Germany",
+        "Brazil",
+        "Japan",
+        "Kenya",
+        "Canada",
+        "Spain",
+        "India",
+        "Mexico",
+        "Poland",
+        "Norway",
+        "Chile",
+        "Turkey",
+        "Egypt",
+        "Qatar",
+    ],
+    "name": [
+        "Maria Lopez",
+        "John Carter",
+        "Aiko Tanaka",
+        "Peter Novak",
+        "Grace Mensah",
+        "Omar Haddad",
+        "Lena Fischer",
+        "Ravi Patel",
+    ],
+    "outlet": ["Reuters", "AP", "AFP", "Bloomberg", "the BBC", "Al Jazeera", "Kyodo", "dpa"],
+    "official": [
+        "officials said",
+        "the mayor said",
+        "regional officials said",
+        "the governor said on Telegram",
+        "police said",
+        "the ministry said in a statement",
+        "a spokesperson said",
+    ],
+    "month": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+    ],
+    "team": [
+        "United",
+        "Rovers",
+        "City",
+        "Athletic",
+        "the Falcons",
+        "the Lions",
+        "Real",
+        "the Sharks",
+    ],
+    "firm": [
+        "Northwind",
+        "Baltic Freight",
+        "Solara Energy",
+        "Kestrel Foods",
+        "Meridian Bank",
+        "Orbis Tech",
+    ],
+    "weapon": ["drones", "missiles", "rockets", "glide bombs", "artillery shells"],
+    "arms": ["artillery shells", "interceptor drones", "air defence missiles", "armoured vehicles"],
 }
 
 OTHER: list[tuple[list[str], list[str]]] = [
@@ -221,7 +314,9 @@ def eval_mix(n: int, size: int = 1000, seed: int = 7) -> list[Article]:
     return out
 
 
-def run(analyzer: Analyzer, name: str, articles: list[Article]) -> None:
+def measure(analyzer: Analyzer, articles: list[Article]) -> dict[str, float]:
+    """Articles/s of ``Analyzer.analyze`` over ``articles`` (after a warm-up), mean size
+    in characters and the share that got a category."""
     size = sum(len(t) + len(s) + len(c) for t, s, c in articles) / len(articles)
     for t, s, c in articles[:500]:  # warm-up
         analyzer.analyze(t, s, c)
@@ -230,23 +325,42 @@ def run(analyzer: Analyzer, name: str, articles: list[Article]) -> None:
     for t, s, c in articles:
         found += bool(analyzer.analyze(t, s, c).categories)
     dt = time.perf_counter() - t0
+    return {"rate": len(articles) / dt, "chars": size, "categorised": found / len(articles)}
+
+
+def run(analyzer: Analyzer, name: str, articles: list[Article], rounds: int) -> None:
+    """Time ``rounds`` passes over the articles; report the best and the median pass (the
+    machine is shared: the best pass is the one least disturbed by other work)."""
+    size = sum(len(t) + len(s) + len(c) for t, s, c in articles) / len(articles)
+    for t, s, c in articles[:500]:  # warm-up
+        analyzer.analyze(t, s, c)
+    found = sum(bool(analyzer.analyze(t, s, c).categories) for t, s, c in articles)
+    rates = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for t, s, c in articles:
+            analyzer.analyze(t, s, c)
+        rates.append(len(articles) / (time.perf_counter() - t0))
+    rates.sort()
+    best, median = rates[-1], rates[len(rates) // 2]
     print(
-        f"{name}: {len(articles)} articles, mean {size:.0f} chars, {found / len(articles):.0%} "
-        f"categorised -> {len(articles) / dt:,.0f} articles/s "
-        f"({dt / len(articles) * 1e6:.1f} us/article)"
+        f"{name}: {len(articles)} articles x {rounds} rounds, mean {size:.0f} chars, "
+        f"{found / len(articles):.0%} categorised -> best {best:,.0f} articles/s "
+        f"({1e6 / best:.0f} us/article), median {median:,.0f}/s"
     )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--n", type=int, default=20000)
+    ap.add_argument("--n", type=int, default=2000, help="articles per round")
+    ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     t0 = time.perf_counter()
     analyzer = Analyzer.default()
     print(f"load taxonomy + gazetteer: {time.perf_counter() - t0:.2f} s")
-    run(analyzer, "news mix (70% other)", news_mix(args.n, seed=args.seed))
-    run(analyzer, "eval mix (conflict-heavy)", eval_mix(args.n, seed=args.seed))
+    run(analyzer, "news mix (70% other)", news_mix(args.n, seed=args.seed), args.rounds)
+    run(analyzer, "eval mix (conflict-heavy)", eval_mix(args.n, seed=args.seed), args.rounds)
 
 
 if __name__ == "__main__":

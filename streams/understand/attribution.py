@@ -30,12 +30,14 @@ _INSTITUTION = re.compile(
     r"emergency services?|police|presidential office|idf|cabinet|president|prime minister|"
     r"coast guard|coastguard|united nations|un|junta|government|foreign office)\b"
 )
-# no leading \b: each alternative starts with a literal, so ``re`` skips ahead (the word
-# start is checked by hand)
-_SPEECH = re.compile(
-    r"(?:said|says|say|told|reported|reports|announced|stated|wrote|claimed|confirmed|denied|"
-    r"added|warned|called|urged|posted|according)\b"
+_SPEECH_TEXT = (
+    "said says say told reported reports announced stated wrote claimed confirmed denied "
+    "added warned called urged posted according"
 )
+_SPEECH_WORDS = _SPEECH_TEXT.split()
+_SPEECH = re.compile(r"\b(?:" + "|".join(_SPEECH_WORDS) + r")\b")
+_SPEECH_SET = frozenset(_SPEECH_WORDS)
+_CREDIT_WORDS = frozenset(["credited", "credit", "source", "sources", "via"])
 _TITLED = re.compile(
     r"\b(?:president|governor|mayor|minister|prime minister|foreign minister|defen[cs]e minister|"
     r"chancellor|secretary|spokesm[ae]n|spokeswom[ae]n|spokesperson|general|gen\.|envoy|"
@@ -66,10 +68,12 @@ class AttributionFinder:
                 out[key] = Attribution(name, kind, doc.text[start:end], f, s, e)  # type: ignore[arg-type]
 
         text, low = doc.text, doc.low
-        for (name, kind), start, end in self._outlets.finditer(low, doc.words):
+        for (name, kind), start, end in sorted(
+            self._outlets.finditer(low, doc.words), key=lambda h: h[1]
+        ):
             if text[start:end] == name:  # case matters: "the sun" is not The Sun
                 add(name, kind, start, end)
-        if "credit" in low or "source" in low or "via" in low:
+        if not _CREDIT_WORDS.isdisjoint(doc.words):
             for m in _CREDITED.finditer(low):
                 for part in re.split(r",|;|\band\b|/", text[m.start(1) : m.end(1)]):
                     name = part.strip(" .")
@@ -77,16 +81,15 @@ class AttributionFinder:
                         kind = self._known.get(name.lower(), "other")
                         at = text.find(name, m.start(1))
                         add(name, kind, at, at + len(name))
-        speech: list[int] | None = None
-        for what, start, end in self._roles.finditer(low, doc.words):
-            if speech is None:
-                speech = [
-                    p
-                    for s in _SPEECH.finditer(low)
-                    if (p := s.start()) == 0 or not low[p - 1].isalnum()
-                ]
+        if _SPEECH_SET.isdisjoint(doc.words):
+            return sorted(out.values(), key=_order)  # nobody is quoted: no officials
+        quoted: dict[int, bool] = {}  # sentence start -> has a speech verb
+        for what, start, end in sorted(self._roles.finditer(low, doc.words), key=lambda h: h[1]):
             lo, hi = doc.sentence(start)
-            if not any(lo <= p < hi for p in speech):
+            said = quoted.get(lo)
+            if said is None:
+                said = quoted[lo] = _SPEECH.search(low, lo, hi) is not None
+            if not said:
                 continue  # a role merely mentioned, nobody quoted
             if what == "titled":
                 who = _NAME.match(text, end)
@@ -96,7 +99,11 @@ class AttributionFinder:
             elif what == "role" or low.endswith("the ", 0, start):
                 # "the governor said" names an office; bare "President" precedes a name
                 add(text[start:end], "official", start, end)
-        return sorted(out.values(), key=lambda a: (a.field != "title", a.field, a.start))
+        return sorted(out.values(), key=_order)
+
+
+def _order(a: Attribution) -> tuple[bool, str, int]:
+    return a.field != "title", a.field, a.start
 
 
 def attributed_to(doc: Doc, attributions: list[Attribution], pos: int) -> str | None:

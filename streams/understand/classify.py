@@ -21,6 +21,9 @@ from streams.understand.taxonomy import PatternSpec, Taxonomy
 from streams.understand.text import Doc
 
 MAX_EVIDENCE = 6
+# how far before a pattern match a block that overlaps it may start (the longest block
+# reads about twenty words)
+_BLOCK_REACH = 250
 Span = tuple[int, int]
 
 
@@ -35,7 +38,8 @@ class Classifier:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         self._patterns: AnchorIndex[_Ref] = AnchorIndex()
-        # per category: its cue groups and blocks, matched only when a pattern of it did
+        # per category, its cue groups and blocks: looked for only in a category where a
+        # pattern matched, and only near such matches
         self._context: list[AnchorIndex[_Ref]] = []
         for ci, cat in enumerate(taxonomy.categories):
             context: AnchorIndex[_Ref] = AnchorIndex()
@@ -56,15 +60,21 @@ class Classifier:
 
     def classify(self, doc: Doc) -> list[Category]:
         cats = self.taxonomy.categories
-        words = doc.words
-        present = [c.present(words) for c in self._context]
-        gate_keys = set().union(*present)
-        hits = list(self._patterns.finditer(doc.low, words, gate_keys=gate_keys))
+        low, words = doc.low, doc.words
+        keys = self._patterns.present(words)  # every index's keys: gates are cue keys
+        hits = list(self._patterns.finditer(low, words, keys))
         if not hits:
             return []
+        hits.sort(key=_by_position)  # evidence is kept in text order
         spans: dict[tuple[int, str], list[Span]] = {}  # (category, cue name | "") -> spans
-        for ci in {ref.cat for ref, _, _ in hits}:
-            for ref, start, end in self._context[ci].finditer(doc.low, words, present[ci]):
+        # cue groups and blocks are read only near the matches of their category
+        windows: dict[int, list[Span]] = {}
+        for ref, start, end in hits:
+            reach = cats[ref.cat].patterns[ref.pat].window
+            windows.setdefault(ref.cat, []).append((start - max(reach, _BLOCK_REACH), end + reach))
+        for ci, spans_of in windows.items():
+            within = _merge(spans_of)
+            for ref, start, end in self._context[ci].finditer(low, words, keys, within=within):
                 spans.setdefault((ref.cat, ref.cue), []).append((start, end))
         best: list[dict[int, float]] = [{} for _ in cats]  # pattern index -> best weight
         evidence: list[list[Evidence]] = [[] for _ in cats]
@@ -75,11 +85,13 @@ class Classifier:
             lo, hi = doc.bounds[fi]
             if end > hi:
                 continue
+            w = min(1.0, pat.weight * boost) if doc.fields[fi] == "title" else pat.weight
+            if len(evidence[ref.cat]) >= MAX_EVIDENCE and best[ref.cat].get(ref.pat, 0.0) >= w:
+                continue  # it could change nothing: skip the context checks
             if pat.requires and not _cues_present(spans, ref.cat, pat, start, end, lo, hi):
                 continue
             if any(s < end and e > start for s, e in spans.get((ref.cat, ""), ())):
                 continue  # blocked
-            w = min(1.0, pat.weight * boost) if doc.fields[fi] == "title" else pat.weight
             if w > best[ref.cat].get(ref.pat, 0.0):
                 best[ref.cat][ref.pat] = w
             ev = evidence[ref.cat]
@@ -109,6 +121,21 @@ class Classifier:
 
 
 _FIELD_ORDER = {"title": 0, "summary": 1, "content": 2}
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for lo, hi in sorted(spans):
+        lo = max(lo, 0)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _by_position(hit: tuple[_Ref, int, int]) -> tuple[int, int, int]:
+    return hit[1], hit[2], hit[0].pat
 
 
 def _cues_present(

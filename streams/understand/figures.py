@@ -61,10 +61,18 @@ _WEAPON = re.compile(
     r"^\s*(?:[a-z-]+\s+){0,2}?(drones?|missiles?|rockets?|uavs?|shaheds?|projectiles?|"
     r"shells|glide bombs?)\b"
 )
+# "one of the wounded died": part of a group counted elsewhere, not a toll of its own
+_SUBSET = re.compile(r"\s*of (?:the (?:wounded|injured|victims)|them|those|whom)\b")
 _NOT_PEOPLE = re.compile(r"drones?|missiles?|rockets?|shells|uavs?|years?|days?|km|miles?")
 _KILLED_R = re.compile(
-    r"^\s*(?:[a-z'-]+\s+){0,3}?(?:(?:were|was|have been|had been|are|is|being|reported|"
-    r"confirmed)\s+)?(?:killed|dead|died|deaths|fatalities|slain|lives)\b"
+    r"^\s*(?:[a-z'-]+\s+){0,3}?(?:(?:were|was|have been|had been|has been|been|are|is|being|"
+    r"reported|confirmed)\s+)?(?:killed|dead|died|deaths|fatalities|slain|lives)\b"
+)
+# a toll that rose, named earlier in the sentence: "death toll from the strike rises to four"
+_TOLL_L = re.compile(
+    r"\b(?:toll|number of (?:dead|deaths|people killed|fatalities))\b[^.;]{0,80}?\b(?:rose|rises|"
+    r"risen|climbed|climbs|increased|increases|jumped|reached|reaches|hit|hits|stands at|stood at|"
+    r"is now|now stands at)\s+(?:to\s+)?$"
 )
 _KILLED_L = re.compile(
     r"(?:killing|killed|kills|kill|claimed the lives of|death toll (?:[a-z]+\s+){0,3}?"
@@ -93,17 +101,19 @@ _MONTHS = {"may"}  # "may" is also a verb: only a month after in/during/since/of
 
 # Every word one of the context patterns above needs: a number with none of them (and no
 # currency sign) near it cannot be a figure, so it is dropped before any regex runs.
-_KIND_WORDS = frozenset(
-    """usd dollars euros pounds eur gbp roubles rubles hryvnia hryvnias yuan yen rupees
+_KIND_TEXT = """usd dollars euros pounds eur gbp roubles rubles hryvnia hryvnias yuan yen rupees
     shekels km kilometer kilometers kilometre kilometres mile miles mi drone drones missile
     missiles rocket rockets uav uavs shahed shaheds projectile projectiles shells glide shot
     intercepted downed destroyed neutralised neutralized serious critical grave seriously
     critically severely gravely killing killed kills kill lives death toll dead died deaths
     fatalities slain injuring wounding injured wounded injures wounds hurt injuries
-    missing""".split()
-)
+    missing"""
+_KIND_WORDS = frozenset(_KIND_TEXT.split())
 _SIGNS = ("$", "€", "£")
 _LEFT, _RIGHT = 40, 100  # context read around a number (right: room for ranges, units)
+_TOLL_REACH = 120
+_LONGEST = 30  # no number expression we read is longer
+_TOLL_WORDS = frozenset(["toll", "dead", "deaths", "killed", "fatalities"])
 
 
 class FigureFinder:
@@ -114,11 +124,16 @@ class FigureFinder:
             return []
         nums: list[tuple[int, int, float, bool]] = []  # start, end, value, vague
         if _ANY_DIGIT.search(low):
-            for m in _DIGITS.finditer(low):
-                if _near(low, m.start(), m.end(), hints):
-                    v = _parse_number(m.group())
-                    if v is not None:
-                        nums.append((m.start(), m.end(), v, False))
+            # numbers are read only around the hints (a regex over the whole text costs
+            # more than the few windows)
+            seen: set[int] = set()
+            for lo, hi in _windows(low, hints):
+                for m in _DIGITS.finditer(low, lo, hi):
+                    if m.start() not in seen and _near(low, m.start(), m.end(), hints):
+                        seen.add(m.start())
+                        v = _parse_number(m.group())
+                        if v is not None:
+                            nums.append((m.start(), m.end(), v, False))
         for vague, start, end in _WORD_INDEX.finditer(low, doc.words):
             if _near(low, start, end, hints):
                 key = " ".join(low[start:end].split())
@@ -143,9 +158,43 @@ class FigureFinder:
         return out
 
 
+def _windows(low: str, hints: list[str]) -> list[tuple[int, int]]:
+    """Merged spans of ``low`` where a number could have a hint in its context."""
+    spans = []
+    find = low.find
+    for h in hints:
+        i = find(h)
+        while i >= 0:
+            spans.append((max(0, i - _RIGHT - _LONGEST), i + len(h) + _TOLL_REACH + _LONGEST))
+            i = find(h, i + 1)
+    spans.sort()
+    out: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    n = len(low)
+    widened = []
+    for lo, hi in out:
+        # never cut a number in two ("5,438" read as "438")
+        while lo > 0 and (low[lo - 1].isdigit() or low[lo - 1] in ".,"):
+            lo -= 1
+        while hi < n and (low[hi].isdigit() or low[hi] in ".,"):
+            hi += 1
+        widened.append((lo, min(hi, n)))
+    return widened
+
+
 def _near(low: str, start: int, end: int, hints: list[str]) -> bool:
     window = low[max(0, start - _LEFT) : end + _RIGHT]
-    return any(h in window for h in hints)
+    if any(h in window for h in hints):
+        return True
+    # "the death toll from Tuesday's strike rises to four": the toll is named further back
+    if not _TOLL_WORDS.intersection(hints):
+        return False
+    far = low[max(0, start - _TOLL_REACH) : start]
+    return "toll" in far or "number of" in far
 
 
 def dedupe_figures(figures: list[Figure]) -> list[Figure]:
@@ -184,7 +233,7 @@ def _figure(
     doc: Doc, s: int, e: int, value: float, vague: bool, last_weapon: str | None
 ) -> Figure | None:
     low = doc.low
-    _lo, sent_hi = doc.sentence(s)
+    sent_lo, sent_hi = doc.sentence(s)
     left = low[max(0, s - 40) : s]
     start, end = s, e
     low_v = high_v = None
@@ -207,6 +256,10 @@ def _figure(
             rng = None
     right = low[end : min(sent_hi, end + 60)]
     kind, unit = _kind(left, right, last_weapon)
+    if kind is None:
+        far = low[max(sent_lo, s - _TOLL_REACH) : s]
+        if ("toll" in far or "number of" in far) and _TOLL_L.search(far):
+            kind, unit = "killed", "people"
     if kind is None:
         return None
     lower_bound = _has(left, _LOWER_HINTS) and bool(_LOWER.search(left))
@@ -248,8 +301,10 @@ def _has(text: str, hints: tuple[str, ...]) -> bool:
 
 # substrings each left-context regex needs (kept next to the regexes they guard)
 _LOWER_HINTS = ("least", "fewer", "less", "more", "over", "upwards")
-_APPROX_HINTS = ("about", "around", "nearly", "almost", "approx", "roughly", "some", "up to")
-_APPROX_HINTS += ("estimated", "as many", "close to", "~")
+_APPROX_HINTS = (
+    *("about", "around", "nearly", "almost", "approx", "roughly", "some", "up to"),
+    *("estimated", "as many", "close to", "~"),
+)
 _CUR_HINTS = ("$", "€", "£", "usd")
 _INTERCEPT_HINTS = ("shot", "shoot", "intercept", "down", "destroy", "neutrali", "repel")
 _KILLED_HINTS = ("kill", "lives of", "toll", "dead")
@@ -284,11 +339,11 @@ def _kind(left: str, right: str, last_weapon: str | None) -> tuple[str | None, s
         return "serious", "people"
     gap = right[:30]
     if (_has(left, _KILLED_HINTS) and _KILLED_L.search(left)) or (
-        _KILLED_R.match(right) and not _NOT_PEOPLE.search(gap)
+        _KILLED_R.match(right) and not _NOT_PEOPLE.search(gap) and not _SUBSET.match(right)
     ):
         return "killed", "people"
     if (_has(left, _INJURED_HINTS) and _INJURED_L.search(left)) or (
-        _INJURED_R.match(right) and not _NOT_PEOPLE.search(gap)
+        _INJURED_R.match(right) and not _NOT_PEOPLE.search(gap) and not _SUBSET.match(right)
     ):
         return "injured", "people"
     if _MISSING_R.match(right):

@@ -16,16 +16,15 @@ from typing import Literal
 from streams.events import Place
 from streams.understand.gazetteer import (
     AMBIGUOUS,
-    TOKEN,
     Entry,
     first_tokens,
     gazetteer,
     lead_only_tokens,
+    tokens,
 )
 from streams.understand.text import Doc
 
 _RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:[ \t]+(?:[A-Z][\w'’-]*|al-\w+|el-\w+))*")
-_TOKEN = TOKEN
 _DATELINE = re.compile(
     r"([A-Z][A-Z'’. -]{2,30}?)(?:,\s*([A-Z][\w .-]{2,30}?))?\s*(?:\([^)]*\))?\s*[—–-]"
 )
@@ -114,7 +113,7 @@ _FOLLOWERS = frozenset(
         "Civil",
     ]
 )
-_LAST_WORD = re.compile(r"([A-Za-z]+)[ \t]+$")  # punctuation between: not "in Nice"
+_NON_SPACE = re.compile(r"\S+")
 # "officials in Kyiv said": the place of the speaker, not of the event
 _OBSERVERS = frozenset(
     [
@@ -156,7 +155,7 @@ def find_places(doc: Doc, evidence_sentences: set[int]) -> list[Place]:
         if len(words) == 1 and len(words[0]) < 3:
             continue
         pos = run.start()
-        offsets = [m.start() + pos for m in re.finditer(r"\S+", run.group())]
+        offsets = [m.start() + pos for m in _NON_SPACE.finditer(run.group())]
         i = 0
         while i < len(words):
             hit = _lookup(gaz, words, i)
@@ -212,7 +211,7 @@ def _runs(text: str) -> list[re.Match[str]]:
     name, in text order. Rather than matching ``_RUN`` all over the text (most runs are
     names of people, sentence starts...), we look for the capitalised tokens that may begin
     a place (one C-level ``findall`` and a set intersection) and rebuild their runs."""
-    cands = first_tokens().intersection(_TOKEN.findall(text))
+    cands = first_tokens().intersection(tokens(text))
     if not cands:
         return []
     starts: set[int] = set()
@@ -227,7 +226,7 @@ def _runs(text: str) -> list[re.Match[str]]:
             after = text[end] if end < n else " "
             if (
                 (i == 0 or not _in_word(text[i - 1]))
-                and not (after.isalnum() or after in "_-")
+                and not (after.isalnum() or after == "_")
                 and not (lead and not text[end + 1 : end + 2].isupper())
             ):
                 starts.add(_run_start(text, i))
@@ -279,11 +278,16 @@ def _lookup(gaz: dict[str, Entry], words: list[str], i: int) -> tuple[int, Entry
 
 
 def _strip_possessive(name: str) -> str:
+    if name[-1:] not in _TAIL_CHARS:
+        return name  # the common case, without building new strings
     name = name.rstrip(".,;:")
     for tail in ("'s", "’s", "'", "’"):
         if name.endswith(tail):
             return name[: -len(tail)]
     return name
+
+
+_TAIL_CHARS = frozenset(".,;:'’s")
 
 
 def _acceptable(
@@ -308,8 +312,20 @@ def _acceptable(
 
 
 def _previous_word(text: str, start: int) -> str:
-    m = _LAST_WORD.search(text, max(0, start - 20), start)
-    return m.group(1).lower() if m else ""
+    """The ASCII word right before ``start``, separated from it by spaces or tabs only
+    (punctuation between: not "in Nice"). By hand: a ``$``-anchored regex search would try
+    every start position of the window."""
+    seg = text[max(0, start - 20) : start]
+    head = seg.rstrip(" \t")
+    if len(head) == len(seg):
+        return ""
+    j = len(head)
+    while j > 0 and head[j - 1] in _ASCII_LETTERS:
+        j -= 1
+    return head[j:].lower()
+
+
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _title_case(title: str) -> bool:

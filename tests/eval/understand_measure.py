@@ -59,9 +59,7 @@ def cir_titles() -> tuple[list[str], list[str]]:
     return strikes, presence
 
 
-def measure(
-    analyzer: Analyzer, texts: list[str], want: bool
-) -> tuple[int, int, list[str]]:
+def measure(analyzer: Analyzer, texts: list[str], want: bool) -> tuple[int, int, list[str]]:
     """(classified strike, total, texts where the answer differs from ``want``)."""
 
     def is_strike(t: str) -> bool:

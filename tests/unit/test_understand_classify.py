@@ -35,6 +35,9 @@ def names(title: str, summary: str = "") -> set[str]:
         "Ransomware attack cripples hospital computer systems",
         "Brand ambassador for the sportswear label visits Tokyo",
         "Coalition talks on forming a new government collapse",
+        "Shell hit by lower gas prices in the third quarter",
+        "The explosion residents heard was a planned demolition of the old mill",
+        "Heart attack on the town bus: passenger saved by driver",
     ],
 )
 def test_hard_negatives_are_other(title: str) -> None:
@@ -50,6 +53,12 @@ def test_hard_negatives_are_other(title: str) -> None:
         ("An oil refinery was struck by missiles before dawn", "strike"),
         ("The city came under drone attack for a third night", "strike"),
         ("Jihadists attacked an army base, killing 15 soldiers", "strike"),
+        ("A shell killed a pensioner outside her home in Kherson", "strike"),
+        ("Strike on a television tower leaves the city without broadcasts", "strike"),
+        ("Explosions were heard in the capital before dawn", "strike"),
+        ("Rebels say they shot down a military helicopter", "strike"),
+        ("Artillery unit hitting enemy positions near the river", "strike"),
+        ("Aftermath of the attack: rescuers search a collapsed block", "strike"),
         ("Moscow and Kyiv agreed to resume talks next week", "diplomacy"),
         ("UN envoy meets junta leaders to push peace plan", "diplomacy"),
         ("Poland expels three Russian diplomats", "diplomacy"),

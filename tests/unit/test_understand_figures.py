@@ -81,3 +81,32 @@ def test_attributed_to_the_source_in_the_sentence() -> None:
 def test_headline_and_lede_stating_the_same_figure_count_once() -> None:
     u = A.analyze("Strike kills three", "Three people were killed when a missile hit a school.")
     assert [(f.kind, f.value) for f in u.figures] == [("killed", 3.0)]
+
+
+# A follow-up story: the toll of an earlier strike is revised upward. Both shapes must give
+# the new toll, and a victim counted among the wounded is not a second, separate toll.
+@pytest.mark.parametrize(
+    ("title", "body", "killed"),
+    [
+        ("Death toll from Izhevsk weapons plant strike rises to four", "", [4.0]),
+        (
+            "Izhevsk strike toll revised",
+            "Four people have now been killed after Ukrainian drones struck a weapons factory "
+            "in Izhevsk, regional officials said, after one of the wounded died in hospital.",
+            [4.0],
+        ),
+        ("Toll in port city shelling climbs to 17, officials say", "", [17.0]),
+        ("The number of dead from the dam collapse has risen to 12", "", [12.0]),
+        ("Two of them died on the way to hospital", "", []),
+        ("Toll road prices rise to 4 dollars", "", []),
+    ],
+)
+def test_revised_tolls(title: str, body: str, killed: list[float]) -> None:
+    got = [f.value for f in A.analyze(title, body).figures if f.kind == "killed"]
+    assert got == killed
+
+
+def test_revised_toll_raises_severity_of_a_strike() -> None:
+    u = A.analyze("Death toll from Izhevsk weapons plant strike rises to four")
+    assert [c.name for c in u.categories] == ["strike"]
+    assert u.severity == 4

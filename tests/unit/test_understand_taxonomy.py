@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,13 @@ import yaml
 from streams.errors import ConfigError
 from streams.understand import Analyzer, load_taxonomy
 from streams.understand.analyzer import DEFAULT_TAXONOMY
-from streams.understand.anchors import AnchorIndex, literal_prefixes, words_of
+from streams.understand.anchors import (
+    AnchorIndex,
+    anchors_of,
+    later_words,
+    literal_prefixes,
+    words_of,
+)
 from streams.understand.taxonomy import parse_taxonomy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,3 +192,85 @@ def test_a_word_and_a_word_prefix_sharing_an_anchor_both_match() -> None:
     text = "they launched drones; then launch"
     got = sorted((p, s) for p, s, _ in index.finditer(text, words_of(text)))
     assert got == [("prefix", 5), ("word", 27)]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        (
+            r"\b(?:was|is)\s+under\s+(?:fire|attack)\b",
+            [[("under", True)], [("attack", True), ("fire", True)]],
+        ),
+        (r"\bofficials?\s+(?:said|told)", [[("said", False), ("told", False)]]),
+        (r"\b(?:strikes?|struck)\b", []),
+        (r"\bco-?produc\w*", []),
+    ],
+)
+def test_later_words(pattern: str, words: list[list[tuple[str, bool]]]) -> None:
+    assert later_words(pattern) == words
+
+
+@pytest.mark.parametrize(
+    ("pattern", "anchors"),
+    [
+        (r"\b(?:on|its)\s+strike\b", [("its", True), ("on", True)]),
+        (r"\b(?:on|onto)\s+strike\b", [("on", False)]),  # re merges them: "on" + "to"?
+        (r"\b(?:un|us)(?:\s+(?:envoy|aid))?\s+officials\b", [("un", True), ("us", True)]),
+        (r"\bproduc\w*", [("produc", False)]),
+        (r"\bdrones?\b", [("drone", False)]),
+    ],
+)
+def test_anchors_know_whether_a_word_is_complete(
+    pattern: str, anchors: list[tuple[str, bool]]
+) -> None:
+    got = anchors_of(pattern)
+    assert got is not None and got[0] == anchors
+
+
+def test_every_taxonomy_regex_is_found_where_finditer_finds_it() -> None:
+    """The index tries a regex only where its anchors are, gated on the words of the text:
+    it must still find every match ``finditer`` finds, and only real matches."""
+    tax = load_taxonomy(ROOT / "config" / "taxonomy.yaml")
+    regexes = [
+        rx
+        for cat in tax.categories
+        for rx in (
+            *(p.regex for p in cat.patterns),
+            *(r for rs in cat.cues.values() for r in rs),
+            *cat.block,
+        )
+    ]
+    lines = (ROOT / "tests" / "eval" / "understand_eval.jsonl").read_text(encoding="utf-8")
+    texts = [
+        (item["title"] + "\n\n" + item.get("summary", "")).lower()
+        for item in map(json.loads, lines.splitlines()[::3])
+    ]
+    for i, rx in enumerate(regexes):
+        index: AnchorIndex[int] = AnchorIndex()
+        index.add(rx, i)
+        for text in texts:
+            got = {s for _, s, _ in index.finditer(text, words_of(text))}
+            want = {m.start() for m in rx.finditer(text)}
+            assert want <= got, (rx.pattern, text)
+            assert all(rx.match(text, s) for s in got), (rx.pattern, text)
+
+
+def test_a_gated_entry_needs_a_key_of_each_gate() -> None:
+    index: AnchorIndex[str] = AnchorIndex()
+    index.add(re.compile(r"\bhit\b"), "hit", gates=(frozenset({"drone", "missile"}),))
+    assert not list(index.finditer("a hit song", words_of("a hit song")))
+    text = "the drone hit a depot"
+    assert [(p, s) for p, s, _ in index.finditer(text, words_of(text))] == [("hit", 10)]
+
+
+def test_building_another_analyzer_does_not_change_the_first() -> None:
+    """Indexes share one lexicon of key words; a taxonomy reload adds keys (here a new
+    word prefix) to it while the old analyzer may still be in use."""
+    first = Analyzer.default()
+    title = "Drones struck an ammunition depot overnight, killing two"
+    before = first.analyze(title)
+    parse = {
+        "categories": {"cyber": {"patterns": [r"\bcyberstrik\w*", r"\bransomwar\w*"]}},
+    }
+    Analyzer(parse_taxonomy(parse)).analyze("A cyberstrike hit the bank")
+    assert first.analyze(title) == before
