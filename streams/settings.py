@@ -8,11 +8,12 @@ them all so a bad file stops start-up with ``file: key: reason``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from streams.errors import ConfigError
 
@@ -110,9 +111,14 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**given)  # type: ignore[arg-type]
     except ValidationError as exc:
         err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        env = f"NEWSSTREAM_{key.upper()}" if key else "settings"
-        raise ConfigError("environment", env, err["msg"]) from None
+        field, *inner = [str(p) for p in err["loc"]] or [""]
+        env = f"NEWSSTREAM_{field.upper()}" if field else "settings"
+        where = f"item {'.'.join(inner)}: " if inner else ""
+        raise ConfigError("environment", env, where + err["msg"]) from None
+    except SettingsError as exc:  # a list/JSON variable that is not JSON
+        m = re.search(r'field "(\w+)"', str(exc))
+        env = f"NEWSSTREAM_{m.group(1).upper()}" if m else "settings"
+        raise ConfigError("environment", env, "not valid JSON (expected a JSON list)") from None
 
 
 def secret_value(secret: SecretStr | None) -> str | None:

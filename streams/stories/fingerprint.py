@@ -17,7 +17,7 @@ from typing import Any
 from streams.errors import InputError
 from streams.events import Article, Figure, Place
 from streams.stories import text as tx
-from streams.stories.places import city_keys
+from streams.stories.places import big_city_key, city_keys
 
 LEDE_WORDS = 45  # rewrites agree on the lede; later paragraphs drift to background
 MAX_TOKENS = 24
@@ -55,6 +55,8 @@ class Fingerprint:
     sketch: tuple[int, ...]  # bottom-k of word 3-shingles of the body: near-copy test
     title_hash: int
     text_hash: int
+    # worded as a follow-up ("toll rises to", "suspect named"): see verify.py
+    cued: bool = False
 
 
 def fingerprint_to_dict(fp: Fingerprint) -> dict[str, Any]:
@@ -68,6 +70,7 @@ def fingerprint_to_dict(fp: Fingerprint) -> dict[str, Any]:
         "sketch": list(fp.sketch),
         "title_hash": fp.title_hash,
         "text_hash": fp.text_hash,
+        "cued": fp.cued,
     }
 
 
@@ -82,6 +85,7 @@ def fingerprint_from_dict(data: Any) -> Fingerprint:
             tuple(int(x) for x in data["sketch"]),
             int(data["title_hash"]),
             int(data["text_hash"]),
+            bool(data.get("cued", False)),  # absent in fingerprints written before it
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"bad fingerprint: {exc}") from None
@@ -146,6 +150,12 @@ ROLE_WORDS = _word_set(
     ukrainian russian american british french german chinese israeli iranian turkish
     polish european western eastern northern southern ministry army navy forces"""
 )
+# Follow-up wording in the headline or lede: a revised toll, bodies found, a suspect
+# named. Surface forms, not stems: "a pay rise" is not a toll that rises.
+FOLLOW_UP_WORDS = _word_set(
+    """rises rose risen climbs climbed reaches reached passes passed raising bodies
+    suspect arrested named charged"""
+)
 SKETCH_WORDS = 300  # reprints agree from the start; shingling a long body only costs time
 
 
@@ -167,6 +177,11 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
     runs = tx.capitalised_runs(lede)
     if not tx.is_title_case(doc.title):
         runs = tx.capitalised_runs(doc.title) + runs
+    # a lone sentence opener is dropped as an ordinary word, but headlines and ledes
+    # often open on the place ("Chernihiv strike: ...")
+    for opener in (title_words[:1], lede_words[:1]):
+        if opener and opener[0][0].isupper() and big_city_key(opener[0]) is not None:
+            runs.append(opener[0])
     given = [p for p in doc.places if not p.startswith("cc:")]
     run_cities = [_city(r) for r in runs]
     place_ids = [c for c in map(_city, given) if c is not None]
@@ -205,6 +220,7 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
         sketch=tx.sketch(lowered, SKETCH_K),
         title_hash=tx.h32(" ".join(title_words).lower()),
         text_hash=tx.h32(" ".join(body_words).lower()),
+        cued=any(w.lower() in FOLLOW_UP_WORDS for w in head_words),
     )
 
 

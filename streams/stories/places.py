@@ -32,6 +32,7 @@ def _big_cities() -> frozenset[str]:
 
 
 _BIG: set[str] = set()
+_BIG_PRIMARY: set[str] = set()  # own names, not alternate spellings ("Thai")
 
 
 @lru_cache(maxsize=1)
@@ -53,6 +54,8 @@ def _gazetteer() -> dict[str, str]:
             names.setdefault(low, key)
             if city["population"] >= 100_000 and names[low] == key:
                 _BIG.add(low)
+                if name == city["name"]:
+                    _BIG_PRIMARY.add(low)
     return names
 
 
@@ -80,10 +83,20 @@ def city_keys(runs: list[str]) -> list[str]:
         for start in starts:
             span = " ".join(toks[start:]).lower()
             key = gaz.get(span)
-            # a two-word run ending in a small town is usually a person ("Chloe Martin")
-            if key is not None and len(toks) == 2 and start == 1 and span not in big:
+            # a run ending in a one-word small town is usually a person ("Chloe Martin",
+            # "Turkey's Ahmet Kaya"); the word before a real town is a place word
+            if key is not None and start > 0 and span not in big and " " not in span:
                 continue
             if key is not None:
                 found.append(key)
                 break
     return found
+
+
+def big_city_key(word: str) -> str | None:
+    """The city a lone word names, only for cities over 100 000 people: by its own name
+    (not an alternate spelling): used for the words that open a headline, where a
+    small town's name or a spelling is more often an ordinary word ("Central", "Thai")."""
+    low = word.removesuffix("'s").removesuffix("’s").lower()
+    gaz = _gazetteer()
+    return gaz.get(low) if low in _BIG_PRIMARY else None

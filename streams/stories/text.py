@@ -75,6 +75,10 @@ _SYNONYMS = {
     "factories": "plant",
     "walkout": "strike",
     "stoppage": "strike",
+    "earthquake": "quake",
+    "earthquakes": "quake",
+    "quakes": "quake",
+    "tremor": "quake",
     "fire": "blaze",
     "fires": "blaze",
     "blaze": "blaze",
@@ -233,6 +237,11 @@ def capitalised_runs(text: str) -> list[str]:
     current_opens = False
     for i, (gap, w) in enumerate(_WORD_AFTER.findall("   " + text)):
         if w[0].isupper() and w.lower() not in STOPWORDS:
+            if current and not _BREAKS.isdisjoint(gap):
+                # "in Chernihiv, Lomako said": a comma ends the place before the name
+                if not current_opens or len(current) > 1:
+                    runs.append(" ".join(current))
+                current = []
             if not current:
                 tail = gap.rstrip()
                 current_opens = i == 0 or (tail != "" and tail[-1] in _ENDERS)
@@ -249,6 +258,7 @@ def capitalised_runs(text: str) -> list[str]:
 # each word with the three characters before it: enough to see a sentence end
 _WORD_AFTER = re.compile(r"(?<=(...))(" + _WORD.pattern + ")", re.DOTALL)
 _ENDERS = frozenset(".!?:;")
+_BREAKS = frozenset(',;:()!?"')
 
 
 def shingles(tokens: list[str], size: int = 3) -> list[str]:

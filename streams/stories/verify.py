@@ -1,9 +1,12 @@
 """Is this article about the same event as that one? The precision gate.
 
 Candidates come cheaply from shared band keys; this decides. Evidence for: shared
-keyword stems, shared names and places, shared numbers. Evidence against: both name
-cities and none in common (two strikes in two cities), both name people or firms
-and none in common (two different talks), a long time apart. Pure module.
+keyword stems, shared names and places, shared numbers, a shared anchor (the same
+place or named party and the same kind of site or event). Evidence against: both name
+cities and none in common (two strikes in two cities), both name sites and none of the
+same kind (a depot and a hospital in one city), both name people or firms and none in
+common (two different talks), a long time apart -- unless the article is worded as a
+follow-up of an anchored story ("toll rises to", "suspect named"). Pure module.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from streams.stories.fingerprint import Fingerprint
-from streams.stories.text import resemblance
+from streams.stories.text import h32, resemblance, stem
 
 SAME_STORY_THRESHOLD = 0.5
 SYNDICATED_RESEMBLANCE = 0.7
@@ -20,7 +23,53 @@ MIN_SKETCH = 4
 W_NAME = 0.12
 W_PLACE = 0.15
 GAP_FREE_HOURS = 6.0
-GAP_PER_DAY = 0.35  # shingles below this are too few to call two texts copies
+GAP_PER_DAY = 0.35
+# An article anchored to a story (the same place or named party, and the same kind of
+# site or event) and worded as a follow-up ("toll rises to") may come a day or two
+# later: tolls are revised, suspects named. Other articles get the short free gap.
+CUED_GAP_FREE_HOURS = 72.0
+W_FOLLOW_UP = 0.2
+W_ANCHOR = 0.1
+SITE_CONFLICT = 0.45
+
+
+def _site_classes(groups: str) -> dict[int, int]:
+    """Stem hash -> site class; words on one line name one kind of site."""
+    out: dict[int, int] = {}
+    for line in groups.strip().splitlines():
+        words = line.split()
+        for w in words:
+            out[h32(stem(w))] = h32(stem(words[0]))
+    return out
+
+
+# What was hit or where it happened, as a kind of site. Two events in one city on one
+# day are told apart by this (a depot and a hospital in Odesa); a follow-up names the
+# same kind of site. One line per kind: a rewrite may say "station" for "metro".
+SITES = _site_classes(
+    """
+    depot
+    refinery
+    plant substation
+    hospital clinic
+    school university college kindergarten
+    market
+    warehouse
+    port terminal silo dock harbour harbor
+    airport airfield
+    station train railway rail metro subway tram
+    bus
+    ferry boat ship vessel
+    apartment
+    hotel
+    mine pit colliery
+    bridge
+    church mosque temple
+    prison jail
+    checkpoint
+    stadium
+    """
+)
 
 
 @dataclass(slots=True, frozen=True)
@@ -51,11 +100,13 @@ class Query:
     names: frozenset[int]
     places: frozenset[int]
     numbers: frozenset[int]
+    sites: frozenset[int]
+    cued: bool
 
     @classmethod
     def of(cls, fp: Fingerprint) -> Query:
         t, n, p, x = (frozenset(v) for v in (fp.tokens, fp.names, fp.places, fp.numbers))
-        return cls(t, n, p, x)
+        return cls(t, n, p, x, frozenset(SITES[h] for h in t if h in SITES), fp.cued)
 
 
 def score_against(
@@ -87,9 +138,32 @@ def score_against(
         only_a, only_b = len(q.names) - shared_names, len(names) - shared_names
         if only_a >= 2 and only_b >= 2:
             s -= 0.1 * min(only_a, only_b, 3)
-    if q.numbers and numbers and not shared_numbers:
-        s -= 0.1
-    s -= GAP_PER_DAY * min(max(gap_hours - GAP_FREE_HOURS, 0.0) / 24.0, 2.0)
+    same_site = site_conflict = False
+    if q.sites:  # most articles name no site: skip the story's tokens
+        site = SITES.get
+        their_sites = {c for t in tokens if (c := site(t)) is not None}
+        same_site = not q.sites.isdisjoint(their_sites)
+        site_conflict = bool(their_sites) and not same_site
+    if site_conflict:
+        s -= SITE_CONFLICT  # one city, two sites hit: two events
+    # the incident's anchor: who or where, and what kind of event or site
+    anchored = (
+        not site_conflict
+        and not (q.places and places and not shared_places)
+        and (
+            (shared_places + shared_names >= 1 and (same_site or shared >= 2 or shared_numbers))
+            or shared_names + shared_places >= 3
+        )
+    )
+    follow_up = anchored and q.cued
+    if follow_up:
+        s += W_FOLLOW_UP
+    elif anchored and gap_hours <= GAP_FREE_HOURS:
+        s += W_ANCHOR  # rewrites come within hours; a repeat days later is a new event
+    if q.numbers and numbers and not shared_numbers and not follow_up:
+        s -= 0.1  # a revised toll is not a conflict when the incident is the same
+    free = CUED_GAP_FREE_HOURS if follow_up else GAP_FREE_HOURS
+    s -= GAP_PER_DAY * min(max(gap_hours - free, 0.0) / 24.0, 2.0)
     return s
 
 

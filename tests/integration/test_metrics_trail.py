@@ -72,7 +72,7 @@ async def test_run_serves_health_everywhere_and_logs_an_article_trail(tmp_path: 
             NEWSSTREAM_NOTIFIER_PORT=str(ports["notifier"]),
             NEWSSTREAM_TOPIC_PREFIX="trail.",
             NEWSSTREAM_SLACK_WEBHOOK_URL=slack.webhook_url(HOOK),
-            NEWSSTREAM_ALLOW_PRIVATE_DESTINATIONS="127.0.0.1",  # the fake Slack is local
+            NEWSSTREAM_ALLOW_PRIVATE_DESTINATIONS='["127.0.0.1"]',  # the fake Slack is local
             NEWSSTREAM_LOG_FORMAT="json",
         )
         log_path = tmp_path / "run.log"

@@ -45,3 +45,19 @@ def test_secrets_never_print(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSSTREAM_SLACK_WEBHOOK_URL", url)
     s = load_settings()
     assert "SECRETSECRET" not in repr(s) and "SECRETSECRET" not in str(s.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "words"),
+    [
+        ("NEWSSTREAM_GATEWAY_TOKENS", "[not json", "not valid JSON"),
+        ("NEWSSTREAM_ALLOW_PRIVATE_DESTINATIONS", "[\"ok\", [2]]", "item 1"),
+    ],
+)
+def test_list_variables_fail_cleanly(
+    monkeypatch: pytest.MonkeyPatch, var: str, value: str, words: str
+) -> None:
+    monkeypatch.setenv(var, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert info.value.key == var and words in info.value.reason

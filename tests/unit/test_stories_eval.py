@@ -11,6 +11,7 @@ from streams.stories.cluster import cluster_records
 
 EVAL = Path(__file__).parents[1] / "eval" / "stories_eval.jsonl"
 HARD = Path(__file__).parents[1] / "eval" / "stories_hard.jsonl"
+HOLDOUT = Path(__file__).parents[1] / "eval" / "stories_holdout.jsonl"
 
 
 def _pairs(labels: list[str]) -> set[tuple[int, int]]:
@@ -32,16 +33,36 @@ def test_eval_set_precision_and_recall() -> None:
     assert recall >= 0.9, recall
 
 
-def test_hand_written_hard_pairs() -> None:
-    """Same-day same-kind events stay apart; follow-ups and headline-free rewrites are
-    hard for a keyword verifier (docs/stories.md): the floor guards against regressions."""
-    rows = [json.loads(line) for line in HARD.open(encoding="utf-8")]
+def _pair_results(path: Path) -> dict[str, list[bool]]:
+    """Per kind, whether each hand-written pair was decided right (apart: two stories;
+    follow / rewrite: one), all pairs clustered as one stream."""
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
     out = list(cluster_records(rows))
     pairs: dict[str, list[dict[str, object]]] = defaultdict(list)
     for o in out:
         pairs[str(o["id"]).split("-")[0]].append(o)
-    assert len(pairs) >= 60 and all(len(p) == 2 for p in pairs.values())
-    apart = [a["story_id"] != b["story_id"] for a, b in pairs.values() if a["pair"] == "apart"]
-    joined = [a["story_id"] == b["story_id"] for a, b in pairs.values() if a["pair"] != "apart"]
-    assert sum(apart) >= len(apart) - 1, apart
-    assert sum(joined) >= 10, sum(joined)
+    assert all(len(p) == 2 for p in pairs.values())
+    right: dict[str, list[bool]] = defaultdict(list)
+    for a, b in pairs.values():
+        same = a["story_id"] == b["story_id"]
+        right[str(a["pair"])].append(same == (a["pair"] != "apart"))
+    return right
+
+
+def test_hand_written_hard_pairs() -> None:
+    """Same-day same-kind events stay apart; follow-ups (toll revised 5-30 h later) and
+    headline-free rewrites join. Floors a little below the measured 24/24, 14/20, 12/20
+    (docs/stories.md): they guard against regressions."""
+    right = _pair_results(HARD)
+    assert sum(len(v) for v in right.values()) >= 60
+    assert sum(right["apart"]) >= len(right["apart"]) - 1, right["apart"]
+    assert sum(right["follow"]) >= 13, right["follow"]
+    assert sum(right["rewrite"]) >= 11, right["rewrite"]
+
+
+def test_held_out_pairs() -> None:
+    """Pairs written after the method and never tuned on (measured 6/6, 6/9, 5/5)."""
+    right = _pair_results(HOLDOUT)
+    assert sum(len(v) for v in right.values()) == 20
+    assert all(right["apart"]), right["apart"]
+    assert sum(right["follow"]) + sum(right["rewrite"]) >= 9
