@@ -117,8 +117,7 @@ def later_words(pattern: str) -> list[list[tuple[str, bool]]]:
         return []
     out: list[list[tuple[str, bool]]] = []
     for i in range(1, len(items)):
-        op, arg = items[i - 1]
-        if not (op == sre_c.MAX_REPEAT and arg[0] >= 1 and _ends_word([items[i - 1]])):
+        if not _after_space(items, i):
             continue
         j = i
         while j < len(items) and items[j][0] == sre_c.LITERAL:
@@ -139,6 +138,42 @@ def later_words(pattern: str) -> list[list[tuple[str, bool]]]:
             words.append((m.group(), m.end() < len(w) or _ends_word(rest)))
         out.append(sorted(set(words)))
     return out
+
+
+def _after_space(items: list[Any], i: int) -> bool:
+    """Whether ``items[i]`` always starts right after white space: a mandatory ``\\s+``
+    before it, with only optional groups that end in white space between ("in (?:an?\\s+)?
+    (?:\\w+\\s+)?(?:strikes?|shelling)": the last group still starts a word)."""
+    k = i - 1
+    while k >= 0:
+        op, arg = items[k]
+        if op not in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+            return False
+        if arg[0] >= 1:
+            return _ends_word([items[k]])
+        if not _ends_in_space(list(arg[2])):
+            return False
+        k -= 1
+    return False
+
+
+def _ends_in_space(items: list[Any]) -> bool:
+    """Whether every match of ``items`` ends with a white-space character."""
+    if not items:
+        return False
+    op, arg = items[-1]
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+        return bool(arg[0] >= 1) and _ends_in_space(list(arg[2]))
+    if op == sre_c.SUBPATTERN:
+        return _ends_in_space(list(arg[-1]))
+    if op == sre_c.BRANCH:
+        return all(_ends_in_space(list(b)) for b in arg[1])
+    if op == sre_c.IN:
+        return all(
+            (o == sre_c.CATEGORY and a == sre_c.CATEGORY_SPACE) or (o == sre_c.LITERAL and a == 32)
+            for o, a in arg
+        )
+    return bool(op == sre_c.LITERAL and arg == 32)
 
 
 def split_word_list(pattern: str) -> list[str]:

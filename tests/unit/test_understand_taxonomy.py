@@ -149,6 +149,22 @@ def test_a_category_added_in_yaml_works_without_code(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("killed in a drone strike overnight", True),
+        ("killed in the strike", True),
+        ("injured in shelling", True),
+        ("in a strikeout the pitcher", False),
+        ("in a football match", False),
+    ],
+)
+def test_later_word_gate_through_optional_groups(text: str, found: bool) -> None:
+    index: AnchorIndex[str] = AnchorIndex()
+    index.add(re.compile(r"\bin\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:strikes?|shelling)\b"), "x")
+    assert bool(list(index.finditer(text, words_of(text)))) is found
+
+
+@pytest.mark.parametrize(
     ("pattern", "anchors"),
     [
         (r"\b(?:missile|drone)s?\s+strikes?", ["drone", "missile"]),
@@ -204,6 +220,15 @@ def test_a_word_and_a_word_prefix_sharing_an_anchor_both_match() -> None:
         (r"\bofficials?\s+(?:said|told)", [[("said", False), ("told", False)]]),
         (r"\b(?:strikes?|struck)\b", []),
         (r"\bco-?produc\w*", []),
+        # optional groups that end in white space still leave the next group at a word start
+        (
+            r"\b(?:in|by)\s+(?:an?\s+|the\s+)?(?:\w+\s+)?(?:strikes?|bombing)\b",
+            [[("bombing", True), ("strike", True), ("strikes", True)]],
+        ),
+        (r"\bheavy\s+(?:\w+\s+){0,2}?fire\b", [[("fire", True)]]),
+        # an optional group that may end inside a word: the next group need not start one
+        (r"\bin\s+(?:pre-?)?(?:dawn|night)\b", []),
+        (r"\bin\s+(?:\w+)?(?:dawn|night)\b", []),
     ],
 )
 def test_later_words(pattern: str, words: list[list[tuple[str, bool]]]) -> None:
