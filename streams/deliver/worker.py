@@ -139,8 +139,11 @@ class DestinationWorker:
     def _finish(self, job: Job, status: Status, detail: str = "") -> None:
         a = job.alert
         self.ledger.record(a.alert_id, self.name, a.story_id, status, detail)
-        if status in ("delivered", "digested"):
-            self.ledger.record_sources(self.name, a.story_id, [s.article_id for s in a.sources])
+        if status in ("delivered", "digested", "skipped", "muted", "seen_story"):
+            # this destination knows the story now (also through an update it did not need
+            # or a mute): remember its articles, under the story id it knows it by
+            known_as = detail if status == "seen_story" else a.story_id
+            self.ledger.record_sources(self.name, known_as, [s.article_id for s in a.sources])
         self.counts[status].inc()
         if status in ("delivered", "digested"):
             DELIVERED.inc()

@@ -128,7 +128,8 @@ async def test_worker_and_notifier_crash_lose_nothing_and_alert_once(
 
             # kill the worker once it is well into the stream
             deadline = time.monotonic() + 120
-            while len(watch.events) < N // 4:
+            # (and once it has raised an alert, so the notifier has something to crash on)
+            while len(watch.events) < N // 4 or not watch.alerts:
                 assert time.monotonic() < deadline, "worker made no progress"
                 assert worker.poll() is None, (tmp_path / "worker-a.log").read_text()[-3000:]
                 await watch.poll()

@@ -191,3 +191,26 @@ async def test_a_story_back_under_a_new_id_is_not_posted_again(tmp_path: Path, r
     assert h.ledger.get("s-new:0", "d").status == "seen_story"  # type: ignore[union-attr]
     thread = h.ledger.thread("s-new", "d")
     assert thread is not None and thread.ts == "111.222", "updates thread under the original"
+
+
+async def test_articles_of_a_skipped_update_still_identify_the_story(
+    tmp_path: Path, run: list
+) -> None:
+    """The story's update was not posted (nothing key changed), but its new article is now
+    part of a story this destination has: if that article later heads a 'new' alert under
+    a fresh story id, it is the same story."""
+    config = parse_rules({"rules": [{"name": "deadly-strike"}]})
+    sender = RecordingSender()
+    h = Harness(tmp_path, config, sender, Mutes())
+    start(h, run)
+    first = make_alert(story_id="s-old", outlets=("a.example",))
+    update = make_alert(story_id="s-old", revision=1, outlets=("a.example", "b.example"))
+    update.headline = "skip me"  # the recording sender skips this one, like a webhook would
+    h.submit(first, update)
+    await h.settle(2)
+    again = make_alert(story_id="s-new", outlets=("b.example",))
+    again.sources = [update.sources[1]]
+    h.submit(again)
+    await h.settle(3)
+    assert sender.sent == [["s-old:0"]]
+    assert h.ledger.get("s-new:0", "d").status == "seen_story"  # type: ignore[union-attr]
