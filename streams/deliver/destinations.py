@@ -9,9 +9,10 @@ console (with a warning), so a fresh checkout still shows its alerts.
 Addresses: every HTTP destination gets its own ``GuardedSession`` (streams/net.py).
 Private, loopback and link-local targets are refused unless allowed — for every
 destination by ``NEWSSTREAM_ALLOW_PRIVATE_DESTINATIONS`` (a JSON list of hosts, IPs
-or CIDRs), or for one destination by its ``allow_private`` list in the alerts file. A URL that is an IP literal outside the
-policy stops start-up with ``ConfigError``; a name resolving to such an address
-fails each delivery with ``BlockedAddress`` (dead-lettered, never retried).
+or CIDRs), or for one destination by its ``allow_private`` list in the alerts file.
+A URL that is an IP literal outside the policy stops start-up with ``ConfigError``; a
+name resolving to such an address fails each delivery with ``BlockedAddress``
+(dead-lettered, never retried).
 """
 
 from __future__ import annotations

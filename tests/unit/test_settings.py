@@ -51,7 +51,7 @@ def test_secrets_never_print(monkeypatch: pytest.MonkeyPatch) -> None:
     ("var", "value", "words"),
     [
         ("NEWSSTREAM_GATEWAY_TOKENS", "[not json", "not valid JSON"),
-        ("NEWSSTREAM_ALLOW_PRIVATE_DESTINATIONS", "[\"ok\", [2]]", "item 1"),
+        ("NEWSSTREAM_ALLOW_PRIVATE_DESTINATIONS", '["ok", [2]]', "item 1"),
     ],
 )
 def test_list_variables_fail_cleanly(
