@@ -116,29 +116,41 @@ async def run(feeds: int, kind: str, seconds: float, port: int) -> dict[str, flo
     }
 
 
+def measure(feeds: int = 2000, changed_every: int = 100, seconds: float = 5.0) -> dict[str, Any]:
+    """Both runs (mostly 304; every feed changed) with the poller pinned to one core and the
+    HTTP server in a child process on the other; this process's affinity is restored."""
+    from streams.broker import free_port
+
+    pinned = hasattr(os, "sched_setaffinity")
+    before = os.sched_getaffinity(0) if pinned else set()
+    port = free_port()
+    ready = multiprocessing.Event()
+    proc = multiprocessing.Process(target=serve, args=(port, changed_every, ready), daemon=True)
+    proc.start()
+    ready.wait(10)
+    time.sleep(0.5)
+    try:
+        if pinned:
+            os.sched_setaffinity(0, {0})  # the poller on one core, the server on the other
+        mostly_304 = asyncio.run(run(feeds, "f", seconds, port))
+        all_changed = asyncio.run(run(200, "c", seconds, port))
+    finally:
+        if pinned:
+            os.sched_setaffinity(0, before)
+        proc.terminate()
+        proc.join(5)
+    return {"feeds": feeds, "changed_every": changed_every, "mostly_304": mostly_304,
+            "all_changed": all_changed}  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--feeds", type=int, default=2000)
     ap.add_argument("--changed-every", type=int, default=100, help="1 feed in N changes per poll")
     ap.add_argument("--seconds", type=float, default=5.0)
     args = ap.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {0})  # the poller on one core, the server on the other
-    from streams.broker import free_port
-
-    port = free_port()
-    ready = multiprocessing.Event()
-    proc = multiprocessing.Process(
-        target=serve, args=(port, args.changed_every, ready), daemon=True
-    )
-    proc.start()
-    ready.wait(10)
-    time.sleep(0.5)
-    try:
-        mostly_304 = asyncio.run(run(args.feeds, "f", args.seconds, port))
-        all_changed = asyncio.run(run(200, "c", args.seconds, port))
-    finally:
-        proc.terminate()
+    m = measure(args.feeds, args.changed_every, args.seconds)
+    mostly_304, all_changed = m["mostly_304"], m["all_changed"]
     print(f"feeds={args.feeds} (1 in {args.changed_every} gains 50 items per poll), one core")
     print(f"  polls/s, mostly 304:          {mostly_304['polls_per_s']:8.0f}")
     print(f"  CPU per poll, mostly 304:     {mostly_304['cpu_per_poll_ms']:8.3f} ms")
