@@ -65,7 +65,7 @@ class StoryIndexTable:
         self._stale = False
         log.info("story index rebuilt", extra={"articles": len(entries)})
 
-    def assign(self, item: UnderstoodArticle) -> Any:
+    def assign(self, item: UnderstoodArticle, offset: int = -1) -> Any:
         """Decide one article's story. Runs inside the stories agent's iteration: faust only
         lets a table change there (it takes the changelog partition from the current event),
         which is also why expiry happens here rather than on a timer."""
@@ -83,11 +83,28 @@ class StoryIndexTable:
             except InputError:
                 doc.fp = None  # computed by assign, as for a message of an older worker
         decision = self.index.assign(doc)
-        if decision.kind != "duplicate":
-            entry = self.index.entry_for(doc.article_id)
-            if entry is not None:
-                self.table[doc.article_id.encode()] = orjson.dumps(entry.to_dict())
+        key = doc.article_id.encode()
+        if decision.kind == "duplicate":
+            if offset >= 0 and self._decided_at(key) == offset:
+                # the very message we decided before a crash or a rebalance, replayed because
+                # its offset was not committed: we cannot know whether its event landed, so
+                # it is emitted again (same event_id; at-least-once), never dropped
+                decision.kind = "replay"
+            return decision
+        entry = self.index.entry_for(doc.article_id)
+        if entry is not None:
+            self.table[key] = orjson.dumps({**entry.to_dict(), "decided_at": offset})
         return decision
+
+    def _decided_at(self, key: bytes) -> int | None:
+        raw = self.table.get(key)
+        if raw is None:
+            return None
+        try:
+            value = orjson.loads(raw).get("decided_at")
+        except (orjson.JSONDecodeError, AttributeError):
+            return None
+        return value if isinstance(value, int) else None
 
     def expire(self, now_ts: float) -> int:
         if self._stale:
