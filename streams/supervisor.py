@@ -118,16 +118,7 @@ class Supervisor:
     def stop_others(self, keep: Child, timeout: float = 8.0) -> None:
         """Stop every child but ``keep``; they stay down until ``start_others``."""
         others = [c for c in self.children if c is not keep]
-        live = [c.proc for c in others if c.proc is not None and c.proc.poll() is None]
-        for proc in live:
-            _signal(proc, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for proc in live:
-            try:
-                proc.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                _signal(proc, signal.SIGKILL)
-                proc.wait()
+        _terminate([c.proc for c in others if c.proc is not None], timeout)
         for child in others:
             child.proc, child.restart_at, child.held = None, None, True
 
@@ -146,17 +137,22 @@ class Supervisor:
     def stop(self, timeout: float = 8.0) -> None:
         """SIGTERM every child (last started first), SIGKILL what is left after ``timeout``."""
         self._stopping = True
-        live = [c.proc for c in reversed(self.children) if c.proc and c.proc.poll() is None]
-        for proc in live:
-            _signal(proc, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for proc in live:
-            try:
-                proc.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                log.warning("did not stop in time; killing", extra={"pid": proc.pid})
-                _signal(proc, signal.SIGKILL)
-                proc.wait()
+        _terminate([c.proc for c in reversed(self.children) if c.proc is not None], timeout)
+
+
+def _terminate(procs: list[subprocess.Popen[bytes]], timeout: float) -> None:
+    """SIGTERM the live ones, wait up to ``timeout`` in all, SIGKILL the stragglers."""
+    live = [p for p in procs if p.poll() is None]
+    for proc in live:
+        _signal(proc, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for proc in live:
+        try:
+            proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("did not stop in time; killing", extra={"pid": proc.pid})
+            _signal(proc, signal.SIGKILL)
+            proc.wait()
 
 
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
