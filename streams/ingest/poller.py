@@ -70,6 +70,8 @@ class Poller:
         self.feeds: dict[str, FeedConfig] = {f.url: f for f in config.feeds}
         self.locks: dict[str, asyncio.Lock] = {}
         self.websub: object | None = None  # a WebSubManager, set by the service
+        # set when a poll finds a hub we did not know: subscribe now, not at the next round
+        self.hub_found = asyncio.Event()
         self._heap: list[tuple[float, int, str]] = []
         self._seq = itertools.count()
         self._wake = asyncio.Event()
@@ -259,7 +261,10 @@ class Poller:
         if times:
             state.item_times = sorted([*state.item_times, *times])[-RHYTHM_KEEP:]
             state.last_new_item = now
-        state.hub = parsed.hub or (res.hub if res is not None else None) or state.hub
+        hub = parsed.hub or (res.hub if res is not None else None) or state.hub
+        if hub != state.hub:
+            self.hub_found.set()
+        state.hub = hub
         state.topic = parsed.self_url or (res.self_url if res is not None else None) or state.topic
         state.hint = schedule.server_hint(None, None, parsed.ttl_s, parsed.update_period_s)
         if res is not None:

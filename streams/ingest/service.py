@@ -151,11 +151,14 @@ async def _maintain_websub(poller: Poller) -> None:
     timeout = aiohttp.ClientTimeout(total=poller.config.poller.total_timeout)
     async with aiohttp.ClientSession(timeout=timeout, trust_env=True) as session:
         while True:
+            poller.hub_found.clear()
             try:
                 await manager.maintain(session)
             except Exception:
                 log.exception("websub maintenance failed")
-            await asyncio.sleep(WEBSUB_MAINTAIN_S)
+            # the next round: on schedule, or as soon as a poll discovers a hub
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(poller.hub_found.wait(), WEBSUB_MAINTAIN_S)
 
 
 def reload_feeds(path: Path, poller: Poller) -> FeedsConfig | None:

@@ -121,9 +121,12 @@ async def test_subscribe_verify_push_and_reject_forgeries(
     await callback.setup()
     await web.TCPSite(callback, "127.0.0.1", port).start()
     try:
-        await poller.poll_once(feed)
+        assert not poller.hub_found.is_set()
         await poller.poll_once(plain)
+        assert not poller.hub_found.is_set(), "no hub, nothing to subscribe"
+        await poller.poll_once(feed)
         assert poller.states[feed.url].hub == hub_url
+        assert poller.hub_found.is_set(), "a new hub wakes the subscription round at once"
         poller.websub = manager
         async with aiohttp.ClientSession() as session:
             await manager.maintain(session)  # subscribes feed (has a hub), not plain
