@@ -241,7 +241,10 @@ async def test_two_workers_on_four_partitions_cluster_correctly(
     strike_alerts = [
         a for a in got[f"{topic_prefix}alerts"] if a["story_id"] == by_id["a1"]["story_id"]
     ]
-    assert [a["action"] for a in strike_alerts].count("new") == 1
+    # at-least-once: a rebalance may repeat a message with the same alert_id; count ids
+    assert {a["alert_id"] for a in strike_alerts if a["action"] == "new"} == {
+        f"{by_id['a1']['story_id']}:0"
+    }
 
 
 async def test_story_state_survives_worker_restart(
@@ -287,7 +290,8 @@ async def test_story_state_survives_worker_restart(
     assert late["a4"]["story_id"] == story, "the follow-up joins the story after a restart"
     assert late["a1"]["story_id"] == story and late["a1"]["kind"] == "updated"
     alerts = [a for a in got[f"{topic_prefix}alerts"] if a["story_id"] == story]
-    assert [a["action"] for a in alerts].count("new") == 1, "no second alert after restart"
+    new_ids = {a["alert_id"] for a in alerts if a["action"] == "new"}
+    assert new_ids == {f"{story}:0"}, "no second alert after restart"
 
 
 async def test_taxonomy_edit_is_picked_up_without_a_restart(
