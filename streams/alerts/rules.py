@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import yaml
-
 from streams.alerts.reader import Reader as _Reader
+from streams.config_file import read_yaml
 from streams.errors import ConfigError
 
 DestinationType = Literal["slack_webhook", "slack_bot", "webhook", "console"]
@@ -113,16 +112,7 @@ def default_config() -> AlertConfig:
 def load_rules(path: Path | str) -> AlertConfig:
     """Read and validate an alerts file. Raises ConfigError(file, key, reason)."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(file, "", f"cannot read: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(file, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    data = read_yaml(path)
     return parse_rules(data, file)
 
 

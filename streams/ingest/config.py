@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from streams.config_file import read_yaml
 from streams.errors import ConfigError
 
 
@@ -168,16 +168,5 @@ def _raise(file: str, key: str, reason: str) -> FeedsConfig:
 def load_feeds(path: str | Path) -> FeedsConfig:
     """Read and validate a feeds file. Raises ConfigError(file, key, reason)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(str(p), "", exc.strerror or str(exc)) from None
-    except UnicodeDecodeError:
-        raise ConfigError(str(p), "", "not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "yaml"
-        raise ConfigError(str(p), where, str(getattr(exc, "problem", exc))) from None
+    data = read_yaml(p)
     return parse_feeds(data, str(p))

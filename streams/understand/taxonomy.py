@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from streams.config_file import read_yaml
 from streams.errors import ConfigError
 
 FIGURE_KINDS = (
@@ -64,14 +63,7 @@ class Taxonomy:
 def load_taxonomy(path: str | Path) -> Taxonomy:
     """Read and validate a taxonomy YAML file."""
     name = str(path)
-    try:
-        raw = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(name, "", f"cannot read: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ConfigError(name, "", f"not valid YAML: {exc}") from None
+    data = read_yaml(path)
     return parse_taxonomy(data, name)
 
 
