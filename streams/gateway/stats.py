@@ -7,17 +7,13 @@ also covers brokers whose time lookup is coarse (the embedded Tansu answers offs
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import KafkaError
 
-from streams.errors import TransientError
 from streams.events import EnrichedEvent, SchemaError, loads
 from streams.gateway.recent import HOUR_MS, CategoryCounts
-from streams.gateway.tail import assigned_consumer
+from streams.gateway.tail import tail_forever
 from streams.logs import get_logger
 from streams.settings import Settings
 
@@ -36,34 +32,19 @@ class CategoryStats:
         self._position: dict[int, int] = {}
 
     async def run(self) -> None:
-        delay = 0.5
+        await tail_forever(self.settings, self.topic, "events tail", self._session, self._down)
+
+    async def _session(self, consumer: AIOKafkaConsumer, partitions: list[int]) -> None:
+        await self._seek(consumer, partitions)
+        self.connected = True
         while True:
-            consumer: AIOKafkaConsumer | None = None
-            try:
-                consumer, partitions = await assigned_consumer(self.settings, self.topic)
-                await self._seek(consumer, partitions)
-                self.connected, delay = True, 0.5
-                while True:
-                    batch = await consumer.getmany(timeout_ms=1000)
-                    for msgs in batch.values():
-                        for m in msgs:
-                            self._count(m.partition, m.offset, m.timestamp, m.value)
-            except (KafkaError, OSError, TransientError) as exc:
-                log.warning(
-                    "events tail not connected, retrying",
-                    extra={
-                        "topic": self.topic,
-                        "error": str(exc) or type(exc).__name__,
-                        "delay": delay,
-                    },
-                )
-            finally:
-                self.connected = False
-                if consumer is not None:
-                    with contextlib.suppress(Exception):
-                        await consumer.stop()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+            batch = await consumer.getmany(timeout_ms=1000)
+            for msgs in batch.values():
+                for m in msgs:
+                    self._count(m.partition, m.offset, m.timestamp, m.value)
+
+    def _down(self) -> None:
+        self.connected = False
 
     async def _seek(self, consumer: AIOKafkaConsumer, partitions: list[int]) -> None:
         tps = [TopicPartition(self.topic, p) for p in partitions]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 
 import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -98,6 +98,36 @@ async def assigned_consumer(settings: Settings, topic: str) -> tuple[AIOKafkaCon
     return consumer, partitions
 
 
+async def tail_forever(
+    settings: Settings,
+    topic: str,
+    what: str,
+    session: Callable[[AIOKafkaConsumer, list[int]], Awaitable[None]],
+    on_disconnect: Callable[[], None],
+) -> None:
+    """Run ``session`` on a fresh assigned consumer until cancelled; when the broker goes
+    away, say so, back off (0.5 s doubling to 10 s) and start a new session."""
+    delay = 0.5
+    while True:
+        consumer: AIOKafkaConsumer | None = None
+        try:
+            consumer, partitions = await assigned_consumer(settings, topic)
+            delay = 0.5
+            await session(consumer, partitions)
+        except (KafkaError, OSError, TransientError) as exc:
+            log.warning(
+                f"{what} not connected, retrying",
+                extra={"topic": topic, "error": str(exc) or type(exc).__name__, "delay": delay},
+            )
+        finally:
+            on_disconnect()
+            if consumer is not None:
+                with contextlib.suppress(Exception):
+                    await consumer.stop()
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 10.0)
+
+
 class AlertTail:
     """Reads the alerts topic from (about) its end and hands each alert to every client."""
 
@@ -134,30 +164,15 @@ class AlertTail:
     # --- the loop ---------------------------------------------------------------
     async def run(self) -> None:
         """Consume until cancelled, reconnecting (from where it stopped) after failures."""
-        delay = 0.5
-        while True:
-            consumer: AIOKafkaConsumer | None = None
-            try:
-                consumer, self.partitions = await assigned_consumer(self.settings, self.topic)
-                await self._seek(consumer)
-                delay = 0.5
-                await self._consume(consumer)
-            except (KafkaError, OSError, TransientError) as exc:
-                log.warning(
-                    "alert tail not connected, retrying",
-                    extra={
-                        "topic": self.topic,
-                        "error": str(exc) or type(exc).__name__,
-                        "delay": delay,
-                    },
-                )
-            finally:
-                self.connected = False
-                if consumer is not None:
-                    with contextlib.suppress(Exception):
-                        await consumer.stop()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+        await tail_forever(self.settings, self.topic, "alert tail", self._session, self._down)
+
+    async def _session(self, consumer: AIOKafkaConsumer, partitions: list[int]) -> None:
+        self.partitions = partitions
+        await self._seek(consumer)
+        await self._consume(consumer)
+
+    def _down(self) -> None:
+        self.connected = False
 
     async def _seek(self, consumer: AIOKafkaConsumer) -> None:
         tps = [TopicPartition(self.topic, p) for p in self.partitions]
