@@ -251,24 +251,43 @@ def _build(cls: type[T], data: Any, path: str) -> T:
     if not isinstance(data, dict):
         raise SchemaError(f"{path}: expected an object, got {type(data).__name__}")
     kwargs: dict[str, Any] = {}
-    hints = _HINTS[cls]
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name not in data:
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise SchemaError(f"{path}.{f.name}: required field missing")
+    for name, required, sub in _plan(cls):
+        if name not in data:
+            if required:
+                raise SchemaError(f"{path}.{name}: required field missing")
             continue
-        value = data[f.name]
-        sub = hints.get(f.name)
+        value = data[name]
         if sub is not None:
             kind, sub_cls = sub
             if kind == "one":
-                value = _build(sub_cls, value, f"{path}.{f.name}")
+                value = _build(sub_cls, value, f"{path}.{name}")
             else:
                 if not isinstance(value, list):
-                    raise SchemaError(f"{path}.{f.name}: expected a list")
-                value = [_build(sub_cls, v, f"{path}.{f.name}[{i}]") for i, v in enumerate(value)]
-        kwargs[f.name] = value
+                    raise SchemaError(f"{path}.{name}: expected a list")
+                value = [_build(sub_cls, v, f"{path}.{name}[{i}]") for i, v in enumerate(value)]
+        kwargs[name] = value
     return cls(**kwargs)
+
+
+_Plan = tuple[tuple[str, bool, tuple[str, type] | None], ...]
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
+    """(field, required, nested) per field of a message class, worked out once: decoding
+    is on every hop of the worker, and ``dataclasses.fields`` per message is not free."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hints = _HINTS[cls]
+        plan = _PLANS[cls] = tuple(
+            (
+                f.name,
+                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+                hints.get(f.name),
+            )
+            for f in dataclasses.fields(cls)
+        )
+    return plan
 
 
 # nested dataclass fields, per class: name -> ("one"|"list", class)

@@ -7,7 +7,7 @@ Figures and severity only ratchet up: an older article repeating a lower count i
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from streams.events import Alert, EnrichedEvent, Figure, Source
 # Figures whose change is worth telling people about (an update, a new webhook message).
 KEY_FIGURE_KINDS = ("killed", "injured", "serious", "missing", "launched", "intercepted")
 MAX_SOURCES_KEPT = 100  # keeps a long-running story's state small
+_SOURCE_FIELDS = tuple(f.name for f in fields(Source))
 
 
 @dataclass(slots=True)
@@ -39,7 +40,8 @@ class StoryAlertState:
         return self.revision >= 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # its fields are JSON values already: a shallow copy, not asdict's deep walk
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StoryAlertState:
@@ -129,7 +131,7 @@ class AlertDecider:
 
 
 def _merge(old: StoryAlertState, event: EnrichedEvent) -> StoryAlertState:
-    new = StoryAlertState.from_dict(old.to_dict())  # deep enough: we replace, never mutate
+    new = replace(old)  # shallow is enough: we replace containers, never mutate them
     new.severity = max(old.severity, event.severity)
     figures = dict(old.figures)
     for f in event.figures:
@@ -139,7 +141,7 @@ def _merge(old: StoryAlertState, event: EnrichedEvent) -> StoryAlertState:
     seen = {_source_key(s) for s in old.sources}
     sources = list(old.sources)
     for s in event.sources:
-        d = asdict(s)
+        d = {f: getattr(s, f) for f in _SOURCE_FIELDS}
         if _source_key(d) not in seen:
             seen.add(_source_key(d))
             sources.append(d)
