@@ -38,20 +38,31 @@ class IndexStats:
 _iso = lru_cache(maxsize=8192)(iso)  # a story's times recur in every decision about it
 
 
-def representatives(blob: bytes) -> dict[int, tuple[int, float, bool, float]]:
+Reps = dict[int, tuple[int, float, bool, float]]
+
+
+def representatives(blob: bytes) -> Reps:
     """outlet -> (record offset, time, syndicated, outlet's first time) of the member shown
     in ``sources``: an outlet's earliest own copy, else its earliest syndicated one."""
-    reps: dict[int, tuple[int, float, bool, float]] = {}
+    reps: Reps = {}
     for start, _end, ts, oid, flags, _u in pk.iter_heads(blob):
-        syn = bool(flags & 1)
-        cur = reps.get(oid)
-        if cur is None:
-            reps[oid] = (start, ts, syn, ts)
-        elif (syn, ts) < (cur[2], cur[1]):
-            reps[oid] = (start, ts, syn, min(ts, cur[3]))
-        elif ts < cur[3]:
-            reps[oid] = (*cur[:3], ts)
+        add_representative(reps, start, ts, oid, bool(flags & 1))
     return reps
+
+
+def add_representative(reps: Reps, start: int, ts: float, oid: int, syn: bool) -> None:
+    """``reps`` with one more member, the last of its blob."""
+    cur = reps.get(oid)
+    if cur is None:
+        reps[oid] = (start, ts, syn, ts)
+    elif (syn, ts) < (cur[2], cur[1]):
+        reps[oid] = (start, ts, syn, min(ts, cur[3]))
+    elif ts < cur[3]:
+        reps[oid] = (*cur[:3], ts)
+
+
+def _by_first(item: tuple[int, tuple[int, float, bool, float]]) -> tuple[float, int]:
+    return item[1][3], item[1][0]
 
 
 def decide(
@@ -61,13 +72,18 @@ def decide(
     dup_of: str | None,
     syn: bool,
     changes: dict[str, Any] | None = None,
+    reps: Reps | None = None,
 ) -> StoryDecision:
-    reps = sorted(representatives(blob).values(), key=lambda r: (r[3], r[0]))
+    """The decision about one article, now in ``blob`` (``reps``: its representatives, when
+    the caller has them already)."""
+    if reps is None:
+        reps = representatives(blob)
     sources = []
-    for start, ts, member_syn, _first in reps:
+    independent = 0
+    for oid, (start, ts, member_syn, _first) in sorted(reps.items(), key=_by_first):
         aid, url = pk.ids_at(blob, start)
-        outlet = outlets[pk.outlet_at(blob, start)]
-        sources.append(Source(outlet, url, aid, member_syn, _iso(ts)))
+        sources.append(Source(outlets[oid], url, aid, member_syn, _iso(ts)))
+        independent += not member_syn
     first = pk.head(blob)[0]
     return StoryDecision(
         story_id=pk.story_id(blob),
@@ -76,7 +92,7 @@ def decide(
         duplicate_of=dup_of,
         syndicated=syn,
         sources=sources,
-        source_count=sum(1 for r in reps if not r[2]),
+        source_count=independent,
         first_seen=_iso(first),
         changes=changes or {},
     )

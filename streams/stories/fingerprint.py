@@ -78,11 +78,11 @@ def fingerprint_from_dict(data: Any) -> Fingerprint:
     """Inverse of ``fingerprint_to_dict``; raises InputError on anything else."""
     try:
         return Fingerprint(
-            tuple(int(x) for x in data["tokens"]),
-            tuple(int(x) for x in data["names"]),
-            tuple(int(x) for x in data["places"]),
-            tuple(int(x) for x in data["numbers"]),
-            tuple(int(x) for x in data["sketch"]),
+            tuple(map(int, data["tokens"])),
+            tuple(map(int, data["names"])),
+            tuple(map(int, data["places"])),
+            tuple(map(int, data["numbers"])),
+            tuple(map(int, data["sketch"])),
             int(data["title_hash"]),
             int(data["text_hash"]),
             bool(data.get("cued", False)),  # absent in fingerprints written before it
@@ -169,13 +169,20 @@ def _city(run: str) -> str | None:
     return found[0] if found else None
 
 
+def _lowered(ws: list[str]) -> list[str]:
+    """``[w.lower() for w in ws]`` in C: words hold no spaces and lower-case letter by letter
+    (the one context rule, a Greek final sigma, is outside the word pattern)."""
+    return " ".join(ws).lower().split(" ") if ws else []
+
+
 def fingerprint(doc: StoryDoc) -> Fingerprint:
     body_words = tx.words(doc.text)
-    lede = " ".join(doc.text.split()[:LEDE_WORDS])
+    body_low = " ".join(body_words).lower()
+    lede = " ".join(doc.text.split(None, LEDE_WORDS)[:LEDE_WORDS])
     lede_words = tx.words(lede)
     title_words = tx.words(doc.title)
     runs = tx.capitalised_runs(lede)
-    if not tx.is_title_case(doc.title):
+    if not tx.is_title_case_words(title_words):
         runs = tx.capitalised_runs(doc.title) + runs
     # a lone sentence opener is dropped as an ordinary word, but headlines and ledes
     # often open on the place ("Chernihiv strike: ...")
@@ -183,12 +190,11 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
         if opener and opener[0][0].isupper() and big_city_key(opener[0]) is not None:
             runs.append(opener[0])
     given = [p for p in doc.places if not p.startswith("cc:")]
+    given_cities = [_city(p) for p in given]
     run_cities = [_city(r) for r in runs]
-    place_ids = [c for c in map(_city, given) if c is not None]
+    place_ids = [c for c in given_cities if c is not None]
     place_ids += [c for c in run_cities if c is not None]
-    for p in given:
-        if _city(p) is None:
-            place_ids.append(p.lower())
+    place_ids += [p.lower() for p, c in zip(given, given_cities, strict=True) if c is None]
     place_words = {tx.stem(w) for key in given for w in key.split()}
     for r, c in zip(runs, run_cities, strict=True):
         for w in r.split():
@@ -203,15 +209,19 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
     # tokens say what happened; who and where are compared separately
     named = place_words | set(name_words)
     head_words = title_words + lede_words
+    head_low = _lowered(head_words)
     stem_hashes = [h for s, h in tx.keyword_hashes(head_words) if s not in named]
     numbers: list[int] = []
-    for w in head_words:
-        if w[0].isdigit() or w.lower() in tx.NUMBER_WORDS:
+    for w, low in zip(head_words, head_low, strict=True):
+        if w[0].isdigit() or low in tx.NUMBER_WORDS:
             v = tx.number_value(w)
             if v is not None and not tx.is_year(v):
                 # 32 bits: numbers are only compared for equality, and records pack them as I
                 numbers.append(round(v * 10) & 0xFFFFFFFF)
-    lowered = [w.lower() for w in (body_words or title_words)[:SKETCH_WORDS]]
+    if body_words:
+        lowered = body_low.split(" ", SKETCH_WORDS)[:SKETCH_WORDS]
+    else:
+        lowered = _lowered(title_words[:SKETCH_WORDS])
     return Fingerprint(
         tokens=_distinct(stem_hashes, MAX_TOKENS),
         names=_distinct([tx.h32(n) for n in name_words], MAX_NAMES),
@@ -219,8 +229,8 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
         numbers=_distinct(numbers, MAX_NUMBERS),
         sketch=tx.sketch(lowered, SKETCH_K),
         title_hash=tx.h32(" ".join(title_words).lower()),
-        text_hash=tx.h32(" ".join(body_words).lower()),
-        cued=any(w.lower() in FOLLOW_UP_WORDS for w in head_words),
+        text_hash=tx.h32(body_low),
+        cued=not FOLLOW_UP_WORDS.isdisjoint(head_low),
     )
 
 

@@ -15,7 +15,14 @@ from typing import Any
 from streams.stories import lookup
 from streams.stories import packed as pk
 from streams.stories.candidates import KeyBuckets
-from streams.stories.decision import IndexStats, StoryDecision, decide, representatives
+from streams.stories.decision import (
+    IndexStats,
+    Reps,
+    StoryDecision,
+    add_representative,
+    decide,
+    representatives,
+)
 from streams.stories.entry import IndexEntry
 from streams.stories.fingerprint import Fingerprint, StoryDoc, band_ints, fingerprint
 from streams.stories.hashslots import HashSlots
@@ -52,6 +59,7 @@ class StoryIndex:
         self._fig_kinds: list[str] = []
         self._fig_ids: dict[str, int] = {}
         self._last: IndexEntry | None = None  # full entry of the last article decided
+        self._last_keys: tuple[str, str, tuple[int, int]] = ("", "", (h64("i:"), 0))
 
     def __len__(self) -> int:
         return self._members
@@ -88,7 +96,16 @@ class StoryIndex:
             dict(doc.figures),
         )
         self._last = e
-        return decide(self._remember(slot, e, keys), self._outlets, kind, None, syndicated)
+        blob, reps = self._remember(slot, e, keys)
+        return decide(blob, self._outlets, kind, None, syndicated, reps=reps)
+
+    def _keys_of(self, article_id: str, url: str) -> tuple[int, int]:
+        """(h64 of "i:" id, of "u:" URL or 0): the last pair is kept, assign asks twice."""
+        aid, u, keys = self._last_keys
+        if aid != article_id or u != url:
+            keys = (h64("i:" + article_id), h64("u:" + url) if url else 0)
+            self._last_keys = (article_id, url, keys)
+        return keys
 
     def _blob(self, slot: int) -> bytes | None:
         i = slot - self._base
@@ -96,8 +113,9 @@ class StoryIndex:
 
     def _known(self, doc: StoryDoc) -> tuple[int, bytes, pk.Member, bool] | None:
         """(slot, blob, member, matched by id) of an article we already hold."""
-        for key, by_id in ((h64("i:" + doc.article_id), True), (h64("u:" + doc.url), False)):
-            if not by_id and not doc.url:
+        id_key, url_key = self._keys_of(doc.article_id, doc.url)
+        for key, by_id in ((id_key, True), (url_key, False)):
+            if not key:
                 continue
             slot = self._seen.get(key)
             if slot is None or (blob := self._blob(slot)) is None:
@@ -211,27 +229,35 @@ class StoryIndex:
             e.article_id, url,
         )  # fmt: skip
 
-    def _remember(self, slot: int, e: IndexEntry, keys: list[int] | None = None) -> bytes:
+    def _remember(
+        self, slot: int, e: IndexEntry, keys: list[int] | None = None
+    ) -> tuple[bytes, Reps]:
+        """The story with ``e`` added, and its representatives (for ``decide``)."""
         blob = self._blob(slot)
         assert blob is not None
-        url_hash = h64("u:" + e.url) if e.url else 0
+        id_key, url_hash = self._keys_of(e.article_id, e.url)
         # only the member shown in `sources` keeps its URL; the others keep its hash
-        shown = True
-        if len(blob) > pk.members_offset(blob):
-            cur = representatives(blob).get(self._outlet_ids.get(e.outlet, -1))
-            shown = cur is None or (e.syndicated, e.published_ts) < (cur[2], cur[1])
+        old_off = pk.members_offset(blob)
+        reps = representatives(blob) if len(blob) > old_off else {}
+        cur = reps.get(self._outlet_ids.get(e.outlet, -1))
+        shown = cur is None or (e.syndicated, e.published_ts) < (cur[2], cur[1])
         rec = self._record(e, url_hash, e.url if shown else "")
         fp = e.fingerprint
         parts = (fp.tokens, fp.names, fp.places, fp.numbers)
         blob = self._set(slot, pk.with_member(blob, rec, e.published_ts, parts))
+        shift = pk.members_offset(blob) - old_off  # a grown summary moves the members
+        if shift:
+            reps = {oid: (r[0] + shift, r[1], r[2], r[3]) for oid, r in reps.items()}
+        oid = self._outlet_ids[e.outlet]
+        add_representative(reps, len(blob) - len(rec), e.published_ts, oid, e.syndicated)
         self._members += 1
-        self._seen.put(h64("i:" + e.article_id), slot)
+        self._seen.put(id_key, slot)
         if url_hash:
             self._seen.put(url_hash, slot)
         add = self._buckets.add
         for key in band_ints(fp) if keys is None else keys:
             add(key, slot)
-        return blob
+        return blob, reps
 
     def add_entry(self, e: IndexEntry) -> None:
         """Restore one remembered article (e.g. replayed from a table changelog)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 from collections import Counter
 from collections.abc import Callable
+from itertools import compress
 from operator import itemgetter
 
 from streams.stories import packed as pk
@@ -30,6 +31,7 @@ from streams.stories.verify import (
 MIN_EVIDENCE = 4
 SYN_CHECKED = 3  # candidates whose members are tested for a near-copy of the article
 _count = itemgetter(1)
+_ENOUGH = (MIN_EVIDENCE - 1).__lt__  # n >= MIN_EVIDENCE
 
 
 def weight(stories: int, keep: int) -> int:
@@ -43,10 +45,13 @@ def candidates(buckets: KeyBuckets, keys: list[int]) -> list[tuple[int, int]]:
     keep = buckets.keep
     for key in keys:  # rare keys first
         found = buckets.recent(key)
-        pool.extend(found * weight(len(found), keep))  # repeated so counting stays in C
+        if found:
+            pool.extend(found * weight(len(found), keep))  # repeated so counting stays in C
     if not pool:
         return []
-    ranked = [kv for kv in Counter(pool).items() if kv[1] >= MIN_EVIDENCE]
+    counts = Counter(pool)
+    # filtered in C: most stories share one common key, and a Python loop over them costs
+    ranked = list(compress(counts.items(), map(_ENOUGH, counts.values())))
     return sorted(ranked, key=_count, reverse=True)
 
 
@@ -86,15 +91,18 @@ def near_copy_in(blob: bytes, fp: Fingerprint, outlet: int) -> bool:
     # most stories without unpacking a single member
     if not any(struct.pack("<H", v) in blob for v in mine[:3]):
         return False
-    facts = set(pk.facts_of(fp.names, fp.places, fp.numbers))
-    for start, _end, _ts, oid, _flags, _u in pk.iter_heads(blob):
-        if oid == outlet:
+    have = set(mine)
+    facts: set[int] | None = None
+    for oid, sketch, start in pk.sketches(blob):
+        if oid == outlet or len(sketch) < MIN_SKETCH:
             continue
-        _oid, _fl, sketch, their_facts = pk.sketch_at(blob, start)
-        if (
-            len(sketch) >= MIN_SKETCH
-            and resemblance(mine, sketch) >= SYNDICATED_RESEMBLANCE
-            and same_facts(facts, set(their_facts))
-        ):
+        # shared values bound the resemblance from above: most members fail here, cheaply
+        if len(have.intersection(sketch)) / min(len(mine), len(sketch)) < SYNDICATED_RESEMBLANCE:
+            continue
+        if resemblance(mine, sketch) < SYNDICATED_RESEMBLANCE:
+            continue
+        if facts is None:
+            facts = set(pk.facts_of(fp.names, fp.places, fp.numbers))
+        if same_facts(facts, set(pk.facts_at(blob, start))):
             return True
     return False

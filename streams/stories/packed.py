@@ -17,6 +17,7 @@ Pure module: ``Story``/``Member`` are read views built on demand, never stored.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
@@ -226,6 +227,41 @@ def sketch_at(blob: bytes, off: int) -> tuple[int, int, tuple[int, ...], tuple[i
     return oid, flags, vals[:nsk], vals[nsk:]
 
 
+_SHORTS: dict[int, struct.Struct] = {}
+
+
+def _shorts(n: int) -> struct.Struct:
+    st = _SHORTS.get(n)
+    if st is None:
+        st = _SHORTS[n] = struct.Struct(f"<{n}H")
+    return st
+
+
+_SK8 = struct.Struct(_REC.format + "8H")  # a record's head and a full sketch: one unpack
+_NSK = struct.calcsize(_REC.format[:8])  # offset of the sketch length in a record
+
+
+def sketches(blob: bytes) -> Iterator[tuple[int, tuple[int, ...], int]]:
+    """(outlet, sketch, record offset) of each member, in one walk: the near-copy test
+    reads every member's sketch but the facts (``facts_at``) of few."""
+    off, end = members_offset(blob), len(blob)
+    unpack, p0 = _REC.unpack_from, _REC.size
+    while off < end:
+        if blob[off + _NSK] == 8:
+            vals = _SK8.unpack_from(blob, off)
+            yield vals[2], vals[12:], off
+            off += vals[0]
+        else:
+            size, _ts, oid, _fl, _th, _xh, _u, nsk, *_ = unpack(blob, off)
+            yield oid, _shorts(nsk).unpack_from(blob, off + p0), off
+            off += size
+
+
+def facts_at(blob: bytes, off: int) -> tuple[int, ...]:
+    nsk, nf = _REC.unpack_from(blob, off)[7:9]
+    return _shorts(nf).unpack_from(blob, off + _REC.size + 2 * nsk)
+
+
 def with_member(blob: bytes, rec: bytes, ts: float, fp_parts: tuple[tuple[int, ...], ...]) -> bytes:
     """The story with one more member (its record ``rec``) and a summary grown by it."""
     first, lo, hi, n, nt, nn, np_, nnum, ls = _HEAD.unpack_from(blob)
@@ -233,7 +269,10 @@ def with_member(blob: bytes, rec: bytes, ts: float, fp_parts: tuple[tuple[int, .
     off = _HEAD.size + ls
     moff = off + 4 * (nt + nn + np_ + nnum)
     # 32 bits: entries from an older changelog may hold larger numbers
-    parts = [tuple(dict.fromkeys(v & 0xFFFFFFFF for v in p)) for p in fp_parts]
+    parts = [
+        tuple(dict.fromkeys(p if not p or 0 <= min(p) <= max(p) <= 0xFFFFFFFF else _u32(p)))
+        for p in fp_parts
+    ]
     if n == 0:
         sm = Summary(*(p[:cap] for p, cap in zip(parts, _CAPS, strict=True)))
     else:
@@ -242,6 +281,10 @@ def with_member(blob: bytes, rec: bytes, ts: float, fp_parts: tuple[tuple[int, .
         sm = merged(Summary(ints[:a], ints[a:b], ints[b:c], ints[c:]), *parts)
     sid = blob[_HEAD.size : off].decode()
     return build(sid, first, lo, hi, n + 1, sm, blob[moff:] + rec)
+
+
+def _u32(values: tuple[int, ...]) -> list[int]:
+    return [v & 0xFFFFFFFF for v in values]
 
 
 def merged(old: Summary, tokens: tuple, names: tuple, places: tuple, numbers: tuple) -> Summary:

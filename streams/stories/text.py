@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import zlib
+from array import array
+from functools import lru_cache
+from typing import cast
 
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’\-]*|\d[\d,]*(?:\.\d+)?")
 
@@ -196,8 +200,10 @@ def keyword_stems_of(ws: list[str]) -> list[str]:
 
 def keyword_hashes(ws: list[str]) -> list[tuple[str, int]]:
     """(stem, h32(stem)) of each content word, as ``keyword_stems_of`` picks them."""
-    get = _KEYWORD.get
-    return [kw for w in ws if (kw := get(w) or _keyword(w))]
+    kws = list(map(_KEYWORD.get, ws))
+    if None in kws:  # () marks a word known not to be a keyword: only None is a miss
+        kws = [_keyword(w) if kw is None else kw for kw, w in zip(kws, ws, strict=True)]
+    return list(filter(None, kws))  # type: ignore[arg-type]
 
 
 _KEYWORD: dict[str, tuple[str, int] | tuple[()]] = {}
@@ -218,7 +224,12 @@ def _keyword(w: str) -> tuple[str, int] | tuple[()]:
 
 def is_title_case(text: str) -> bool:
     """Headline style where most words are capitalised, so capitals say nothing."""
-    ws = [w for w in words(text) if w[0].isalpha() and w.lower() not in STOPWORDS]
+    return is_title_case_words(words(text))
+
+
+def is_title_case_words(ws: list[str]) -> bool:
+    """``is_title_case`` of a text's ``words``."""
+    ws = [w for w in ws if w[0].isalpha() and w.lower() not in STOPWORDS]
     if len(ws) < 3:
         return False
     caps = sum(1 for w in ws if w[0].isupper())
@@ -270,15 +281,65 @@ def shingles(tokens: list[str], size: int = 3) -> list[str]:
 def sketch(lowered: list[str], k: int = 8) -> tuple[int, ...]:
     """Bottom-k of the word 3-shingles of lower-cased words, hashed from per-word hashes
     (cheap: one crc32 per distinct word, not per shingle)."""
-    get = _WORD_HASH.get
-    hs = [get(w) or _word_hash(w) for w in lowered]
+    got = list(map(_WORD_HASH.get, lowered))
+    hs = (
+        cast(list[int], got)
+        if None not in got
+        else [h or _word_hash(w) for h, w in zip(got, lowered, strict=True)]
+    )
     if len(hs) < 3:
         return (h32(" ".join(lowered)),) if lowered else ()
-    mixed = {
-        ((a * 0x9E3779B1) ^ (b * 0x85EBCA77) ^ (c * 0xC2B2AE3D)) & 0xFFFFFFFF or 1
-        for a, b, c in zip(hs, hs[1:], hs[2:], strict=False)
-    }
-    return tuple(sorted(mixed)[:k])
+    return _bottom_k(_mixed_lanes(hs), len(hs) - 2, k)
+
+
+_MIX = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D)
+_LANE = 64  # bits: a 32-bit hash times a 32-bit constant never carries into the next lane
+
+
+@lru_cache(maxsize=1024)
+def _lanes(n: int, value: int) -> int:
+    """``value`` repeated in each of ``n`` lanes."""
+    return ((1 << (_LANE * n)) - 1) // ((1 << _LANE) - 1) * value
+
+
+def _mixed_lanes(hs: list[int]) -> int:
+    """All shingle hashes at once, one per 64-bit lane of one big int: lane i holds
+    ``(h[i] * M0 ^ h[i+1] * M1 ^ h[i+2] * M2) & 0xFFFFFFFF``, as a per-shingle loop would
+    compute it, but the multiplications and xors run in C over the whole text."""
+    lanes = int.from_bytes(array("Q", hs).tobytes(), sys.byteorder)
+    m0, m1, m2 = _MIX
+    mixed = (lanes * m0) ^ ((lanes >> _LANE) * m1) ^ ((lanes >> 2 * _LANE) * m2)
+    return mixed & _lanes(len(hs) - 2, 0xFFFFFFFF)
+
+
+def _bottom_k(lanes: int, n: int, k: int) -> tuple[int, ...]:
+    """The k smallest distinct values of ``n`` 32-bit lanes, a zero counting as 1.
+
+    Sorting ~300 values costs more than the hashing; the values are uniform, so lanes
+    at or over a bar that about 3k of them pass under are zeroed first (in C) and only
+    the survivors sorted. When fewer than k distinct values pass, or a lane is zero,
+    the plain sort decides, so the result is always exactly the bottom k.
+    """
+    ones = _lanes(n, 1)
+    if 3 * k < n and (lanes + _lanes(n, 0xFFFFFFFF)) >> 32 & ones == ones:  # no zero lane
+        bar = (3 * k << 32) // n
+        over = (lanes + _lanes(n, (1 << 32) - bar)) >> 32 & ones  # 1 in each lane >= bar
+        under = lanes & (over * 0xFFFFFFFF ^ _lanes(n, 0xFFFFFFFF))
+        found = _lane_values(under, n)
+        found.discard(0)
+        if len(found) >= k:
+            return tuple(sorted(found)[:k])
+    found = _lane_values(lanes, n)
+    if 0 in found:
+        found.discard(0)
+        found.add(1)
+    return tuple(sorted(found)[:k])
+
+
+def _lane_values(lanes: int, n: int) -> set[int]:
+    values = array("Q")
+    values.frombytes(lanes.to_bytes(8 * n, sys.byteorder))
+    return set(values)
 
 
 _WORD_HASH: dict[str, int] = {}
