@@ -19,6 +19,7 @@ import argparse
 import json
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from streams.understand import Analyzer
@@ -350,17 +351,71 @@ def run(analyzer: Analyzer, name: str, articles: list[Article], rounds: int) -> 
     )
 
 
+def components(analyzer: Analyzer, name: str, articles: list[Article], rounds: int) -> None:
+    """CPU time per article of each step of ``Analyzer.analyze``, best of ``rounds``. Each
+    step runs on its own over all articles, on a fresh ``Doc`` as ``analyze`` makes one;
+    the time of making the ``Doc`` (the "text" step) is taken off the others."""
+    from streams.understand.places import find_places
+    from streams.understand.text import Doc
+
+    cls, figs, attr = analyzer._classifier, analyzer._figures, analyzer._attribution
+    keys = cls._patterns.present  # analyze finds an article's keys once, in classify
+
+    def step(work: Callable[[Doc], object] | None) -> float:
+        times = []
+        for _ in range(rounds):
+            t0 = time.process_time()
+            for t, s, c in articles:  # results are dropped, as a worker would send them on
+                doc = Doc(t, s, c)
+                keys(doc.words)
+                if work is not None:
+                    work(doc)
+            times.append(time.process_time() - t0)
+        return min(times) / len(articles) * 1e6
+
+    def whole() -> float:
+        times = []
+        for _ in range(rounds):
+            t0 = time.process_time()
+            for t, s, c in articles:
+                analyzer.analyze(t, s, c)
+            times.append(time.process_time() - t0)
+        return min(times) / len(articles) * 1e6
+
+    text = step(None)
+    took = {
+        "classify": step(cls.classify) - text,
+        "figures": step(figs.find) - text,
+        "sources": step(attr.find) - text,
+        "places": step(lambda d: find_places(d, set())) - text,
+    }
+    total = whole()
+    parts = ", ".join(f"{k} {v:.0f}" for k, v in took.items())
+    print(
+        f"{name}: CPU us/article (best of {rounds}): text+keys {text:.0f}, {parts}, "
+        f"rest {total - text - sum(took.values()):.0f} = analyze {total:.0f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=2000, help="articles per round")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--components",
+        action="store_true",
+        help="also print CPU time per article of each step (text, classify, figures...)",
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     analyzer = Analyzer.default()
     print(f"load taxonomy + gazetteer: {time.perf_counter() - t0:.2f} s")
     run(analyzer, "news mix (70% other)", news_mix(args.n, seed=args.seed), args.rounds)
     run(analyzer, "eval mix (conflict-heavy)", eval_mix(args.n, seed=args.seed), args.rounds)
+    if args.components:
+        components(analyzer, "news mix", news_mix(args.n, seed=args.seed), args.rounds)
+        components(analyzer, "eval mix", eval_mix(args.n, seed=args.seed), args.rounds)
 
 
 if __name__ == "__main__":

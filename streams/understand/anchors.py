@@ -17,12 +17,17 @@ cannot be derived fall back to a plain ``finditer``. Pure module.
 from __future__ import annotations
 
 import re
-import threading
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from streams.understand.lexicon import (
+    LEXICON,
+    NOT_WORD,
+    Lexicon,
+    words_of,
+)
 from streams.understand.regex_parts import (
     LEADING_WORD,
     anchors_of,
@@ -33,6 +38,7 @@ from streams.understand.regex_parts import (
 )
 
 __all__ = [
+    "LEXICON",
     "NOT_WORD",
     "AnchorIndex",
     "Lexicon",
@@ -43,100 +49,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-# every character that cannot be inside a word ([^\W_]) becomes a space, so that
-# ``translate(...).split()`` yields the words of ``_LEADING_WORD`` at C speed
-NOT_WORD = {c: " " for c in range(0x3000) if not chr(c).isalnum()}
-_SEEN_MAX = 500_000  # distinct words remembered per index before the cache is reset
-
-
-def words_of(low: str) -> set[str]:
-    """The set of words of a (lowercased) text: what the index's keys are looked up in."""
-    return set(low.translate(NOT_WORD).split())
-
-
-class Lexicon:
-    """The keys (whole words and word prefixes) of every anchor index, and which of them a
-    text holds. One is shared by all indexes, so an article's keys are found once: a set
-    intersection for whole words, and for prefixes a cache of which words start with one
-    (learnt once per distinct word)."""
-
-    def __init__(self) -> None:
-        self.words: set[str] = set()
-        self.prefixes: set[str] = set()
-        self._lengths: list[int] = []
-        self._heads: set[str] = set()  # first two letters of the prefixes: a quick reject
-        # what was learnt: (words seen, word -> its prefix keys, words with a prefix key);
-        # replaced as a whole, so a reader never mixes two generations (a worker may build
-        # a new Analyzer, adding keys, while another thread reads)
-        self._learnt: _Learnt = (set(), {}, set())
-        # per thread, for the text being read: its keys, and where keys start words in it
-        # (shared by all indexes, so each is found once per article)
-        self._text = threading.local()
-
-    def starts(self, low: str, key: str) -> list[int]:
-        """Where ``key`` starts a word of ``low`` (and ends it, unless it is a prefix)."""
-        t = self._text
-        if getattr(t, "low", None) is not low:
-            t.low, t.starts = low, {}
-        got: list[int] | None = t.starts.get(key)
-        if got is None:
-            got = t.starts[key] = _word_starts(low, key, key not in self.prefixes)
-        return got
-
-    def add(self, key: str, prefix: bool) -> None:
-        if not prefix:
-            self.words.add(key)
-            self._text = threading.local()
-            return
-        if key in self.prefixes:
-            return
-        self.prefixes.add(key)
-        self._lengths = sorted({len(p) for p in self.prefixes})
-        self._heads = {p[:2] for p in self.prefixes}
-        self._forget()  # learnt words may start with the new prefix
-
-    def _forget(self) -> None:
-        self._learnt = (set(), {}, set())
-        self._text = threading.local()
-
-    def present(self, words: set[str]) -> set[str]:
-        """The keys that occur in a text with these words (cached for the last text)."""
-        t = self._text
-        if getattr(t, "words", None) is words:
-            keys: set[str] = t.keys
-            return keys
-        keys = words & self.words
-        learnt = self._learnt
-        seen, prefix_of, prefixed = learnt
-        new = words - seen
-        if new:
-            self._learn(new, learnt)
-        for w in words & prefixed:
-            keys.update(prefix_of.get(w, ()))
-        t.words, t.keys = words, keys
-        return keys
-
-    def _learn(self, new: set[str], learnt: _Learnt) -> None:
-        seen, prefix_of, prefixed = learnt
-        prefixes, lengths, heads = self.prefixes, self._lengths, self._heads
-        for w in new:
-            if w[:2] not in heads:
-                continue
-            hits = tuple(w[:n] for n in lengths if n <= len(w) and w[:n] in prefixes)
-            if hits:
-                prefix_of[w] = hits
-                prefixed.add(w)
-        seen |= new
-        if len(seen) > _SEEN_MAX:
-            self._forget()  # a long-running worker meets ever new words: start afresh
-
-
-_Learnt = tuple[set[str], dict[str, tuple[str, ...]], set[str]]
-
-
-LEXICON = Lexicon()
 
 
 @dataclass(slots=True, eq=False)  # entries are compared by identity
@@ -271,34 +183,52 @@ class AnchorIndex(Generic[T]):
         gk = keys if gate_keys is None else gate_keys
         n = len(low)
         find = low.find
-        gate_ok: dict[int, bool] = {}
+        gate_ok: dict[int, bool] = {}  # id(gates) -> open: entries share their gates
         lex = self._lex
+        prefixes = lex.prefixes
         done: set[tuple[int, int]] = set()  # "drone" and "drones" lead to the same match
         for key in keys & self._keys:
             starts: list[int] | None = None
+            klen = len(key)
             for e in self._by_key[key]:
-                if e.gates:
-                    ok = gate_ok.get(id(e))
+                gates = e.gates
+                if gates:
+                    ok = gate_ok.get(id(gates))
                     if ok is None:
-                        ok = gate_ok[id(e)] = _open(e, gk)
+                        ok = True
+                        for g in gates:
+                            if g.isdisjoint(gk):
+                                ok = False
+                                break
+                        gate_ok[id(gates)] = ok
                     if not ok:
                         continue
                 slots = e.slots[key]
                 single = len(slots) == 1  # several anchors ("drone", "drones") may meet
+                regex = e.regex
                 for anchor, ends, need in slots:
                     if need and not need <= keys:
                         continue
-                    if starts is None:
-                        starts = lex.starts(low, key)
-                        if within is not None:
-                            starts = [i for i in starts if _inside(within, i)]
                     alen = len(anchor)
-                    longer = alen > len(key)
-                    for i in starts:
-                        end = i + alen
-                        if longer and not low.startswith(anchor, i):
+                    if alen > klen:
+                        at = lex.anchor_starts(low, anchor)
+                        if within is not None and at:
+                            at = [i for i in at if inside(within, i)]
+                    else:
+                        if starts is None:
+                            starts = lex.starts(low, key)
+                            if within is not None:
+                                starts = [i for i in starts if inside(within, i)]
+                        at = starts
+                        if regex is None and key not in prefixes:
+                            # the key's starts already end a word: every one is a match
+                            payload = e.payload
+                            for i in at:
+                                yield payload, i, i + alen
                             continue
-                        if e.regex is None:
+                    for i in at:
+                        end = i + alen
+                        if regex is None:
                             if end == n or not low[end].isalnum():
                                 yield e.payload, i, end
                             continue
@@ -308,7 +238,7 @@ class AnchorIndex(Generic[T]):
                             if (id(e), i) in done:
                                 continue
                             done.add((id(e), i))
-                        m = e.regex.match(low, i)
+                        m = regex.match(low, i)
                         if m is not None:
                             yield e.payload, i, m.end()
         if self._unbounded:
@@ -317,7 +247,7 @@ class AnchorIndex(Generic[T]):
                 live = [e for e in entries if _open(e, gk)]
                 i = find(anchor) if live else -1
                 while i >= 0:
-                    if within is not None and not _inside(within, i):
+                    if within is not None and not inside(within, i):
                         i = find(anchor, i + 1)
                         continue
                     for e in live:
@@ -339,31 +269,17 @@ class AnchorIndex(Generic[T]):
         for e in self._scan:
             if e.regex is not None and _open(e, gk):
                 for m in e.regex.finditer(low):
-                    if within is None or _inside(within, m.start()):
+                    if within is None or inside(within, m.start()):
                         yield e.payload, m.start(), m.end()
 
 
-def _inside(spans: list[tuple[int, int]], i: int) -> bool:
+def inside(spans: list[tuple[int, int]], i: int) -> bool:
+    """Whether ``i`` lies in one of ``spans`` (sorted, disjoint (lo, hi) pairs)."""
     j = bisect_right(spans, (i, _BIG)) - 1
     return j >= 0 and i < spans[j][1]
 
 
 _BIG = 1 << 62
-
-
-def _word_starts(low: str, key: str, whole: bool) -> list[int]:
-    """Where ``key`` starts a word of ``low`` (and, if ``whole``, ends it)."""
-    out = []
-    n, size, find = len(low), len(key), low.find
-    i = find(key)
-    while i >= 0:
-        end = i + size
-        if (i == 0 or not low[i - 1].isalnum()) and (
-            not whole or end == n or not low[end].isalnum()
-        ):
-            out.append(i)
-        i = find(key, end)
-    return out
 
 
 def _open(e: _Entry[Any], keys: set[str]) -> bool:

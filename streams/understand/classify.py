@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from streams.events import Category, Evidence
-from streams.understand.anchors import AnchorIndex
+from streams.understand.anchors import AnchorIndex, inside
 from streams.understand.taxonomy import PatternSpec, Taxonomy
 from streams.understand.text import Doc
 
@@ -38,21 +38,23 @@ class Classifier:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         self._patterns: AnchorIndex[_Ref] = AnchorIndex()
-        # per category, its cue groups and blocks: looked for only in a category where a
-        # pattern matched, and only near such matches
-        self._context: list[AnchorIndex[_Ref]] = []
+        # per category, an index per cue group ("" for its blocks): each is read only when a
+        # match of the category needs it, and only near such matches
+        self._context: list[dict[str, AnchorIndex[_Ref]]] = []
         for ci, cat in enumerate(taxonomy.categories):
-            context: AnchorIndex[_Ref] = AnchorIndex()
+            context: dict[str, AnchorIndex[_Ref]] = {}
             cue_keys: dict[str, frozenset[str] | None] = {}
             for name, regexes in cat.cues.items():
+                index = context[name] = AnchorIndex()
                 keys: set[str] | None = set()
                 for rx in regexes:
-                    context.add(rx, _Ref(ci, -1, name))
-                    k = context.keys(rx)
+                    index.add(rx, _Ref(ci, -1, name))
+                    k = index.keys(rx)
                     keys = None if keys is None or k is None else keys | k
                 cue_keys[name] = None if keys is None else frozenset(keys)
+            blocks = context[""] = AnchorIndex()
             for rx in cat.block:
-                context.add(rx, _Ref(ci, -2))
+                blocks.add(rx, _Ref(ci, -2))
             self._context.append(context)
             for pi, pat in enumerate(cat.patterns):
                 gates = tuple(g for r in pat.requires if (g := cue_keys[r]) is not None)
@@ -66,16 +68,12 @@ class Classifier:
         if not hits:
             return []
         hits.sort(key=_by_position)  # evidence is kept in text order
-        spans: dict[tuple[int, str], list[Span]] = {}  # (category, cue name | "") -> spans
         # cue groups and blocks are read only near the matches of their category
         windows: dict[int, list[Span]] = {}
         for ref, start, end in hits:
             reach = cats[ref.cat].patterns[ref.pat].window
             windows.setdefault(ref.cat, []).append((start - max(reach, _BLOCK_REACH), end + reach))
-        for ci, spans_of in windows.items():
-            within = _merge(spans_of)
-            for ref, start, end in self._context[ci].finditer(low, words, keys, within=within):
-                spans.setdefault((ref.cat, ref.cue), []).append((start, end))
+        spans = _Context(self._context, low, words, keys, windows)
         best: list[dict[int, float]] = [{} for _ in cats]  # pattern index -> best weight
         evidence: list[list[Evidence]] = [[] for _ in cats]
         boost = self.taxonomy.title_boost
@@ -90,7 +88,7 @@ class Classifier:
                 continue  # it could change nothing: skip the context checks
             if pat.requires and not _cues_present(spans, ref.cat, pat, start, end, lo, hi):
                 continue
-            if any(s < end and e > start for s, e in spans.get((ref.cat, ""), ())):
+            if any(s < end and e > start for s, e in spans.get((ref.cat, ""))):
                 continue  # blocked
             if w > best[ref.cat].get(ref.pat, 0.0):
                 best[ref.cat][ref.pat] = w
@@ -138,8 +136,43 @@ def _by_position(hit: tuple[_Ref, int, int]) -> tuple[int, int, int]:
     return hit[1], hit[2], hit[0].pat
 
 
+class _Context:
+    """The spans of each (category, cue group | "" for blocks) near the category's matches,
+    found on first use: most matches need one or two of a category's cue groups, and a
+    match that cannot change the result needs none."""
+
+    def __init__(
+        self,
+        indexes: list[dict[str, AnchorIndex[_Ref]]],
+        low: str,
+        words: set[str],
+        keys: set[str],
+        windows: dict[int, list[Span]],
+    ) -> None:
+        self._indexes, self._low, self._words, self._keys = indexes, low, words, keys
+        self._windows = windows
+        self._within: dict[int, list[Span]] = {}
+        self._spans: dict[tuple[int, str], list[Span]] = {}
+
+    def get(self, key: tuple[int, str]) -> list[Span]:
+        got = self._spans.get(key)
+        if got is None:
+            ci, name = key
+            within = self._within.get(ci)
+            if within is None:
+                within = self._within[ci] = _merge(self._windows[ci])
+            index = self._indexes[ci][name]
+            # filtering the matches costs fewer bisects than filtering every anchor position
+            got = self._spans[key] = [
+                (start, end)
+                for _, start, end in index.finditer(self._low, self._words, self._keys)
+                if inside(within, start)
+            ]
+        return got
+
+
 def _cues_present(
-    spans: dict[tuple[int, str], list[Span]],
+    spans: _Context,
     ci: int,
     pat: PatternSpec,
     start: int,
@@ -151,7 +184,7 @@ def _cues_present(
     for name in pat.requires:
         # a cue inside the window that is not the match itself ("strikes" is a cue too)
         if not any(
-            s >= w0 and e <= w1 and (e <= start or s >= end) for s, e in spans.get((ci, name), ())
+            s >= w0 and e <= w1 and (e <= start or s >= end) for s, e in spans.get((ci, name))
         ):
             return False
     return True

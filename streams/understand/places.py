@@ -14,14 +14,8 @@ import re
 from typing import Literal
 
 from streams.events import Place
-from streams.understand.gazetteer import (
-    AMBIGUOUS,
-    Entry,
-    first_tokens,
-    gazetteer,
-    lead_only_tokens,
-    tokens,
-)
+from streams.understand.gazetteer import Entry, first_tokens, gazetteer, lead_only_tokens
+from streams.understand.place_runs import run_hits
 from streams.understand.text import Doc
 
 _RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:[ \t]+(?:[A-Z][\w'’-]*|al-\w+|el-\w+))*")
@@ -62,58 +56,6 @@ _LOCATIVE = frozenset(
     ]
 )
 _SUFFIX = re.compile(r"[ \t]+(region|oblast|province|governorate|district|state)\b", re.I)
-_TITLES = frozenset(
-    [
-        "President",
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Dr",
-        "General",
-        "Gen",
-        "Minister",
-        "Secretary",
-        "Senator",
-        "Governor",
-        "Mayor",
-        "Sir",
-    ]
-)
-_FOLLOWERS = frozenset(
-    [
-        "Mayor",
-        "Governor",
-        "Region",
-        "Oblast",
-        "Province",
-        "City",
-        "Airport",
-        "Mayor's",
-        "Governor's",
-        "Police",
-        "Army",
-        "Military",
-        "Regional",
-        "Authorities",
-        "Officials",
-        "Government",
-        "Ministry",
-        "Forces",
-        "Embassy",
-        "Health",
-        "Interior",
-        "Foreign",
-        "Defence",
-        "Defense",
-        "Emergency",
-        "Emergencies",
-        "State",
-        "National",
-        "Red",
-        "Civil",
-    ]
-)
-_NON_SPACE = re.compile(r"\S+")
 # "officials in Kyiv said": the place of the speaker, not of the event
 _OBSERVERS = frozenset(
     [
@@ -150,28 +92,15 @@ def find_places(doc: Doc, evidence_sentences: set[int]) -> list[Place]:
     )
     title_end = doc.bounds[0][1] if title_case else -1
     last_event_end = -1
-    for run in _runs(text):
-        words = run.group().split()
-        if len(words) == 1 and len(words[0]) < 3:
-            continue
+    for run in _runs(text, doc.spaced):
         pos = run.start()
-        offsets = [m.start() + pos for m in _NON_SPACE.finditer(run.group())]
-        i = 0
-        while i < len(words):
-            hit = _lookup(gaz, words, i)
-            if hit is None:
-                i += 1
-                continue
-            n, entry, name = hit
-            start = offsets[i]
-            end = start + len(
-                _strip_possessive(text[start : offsets[i + n - 1] + len(words[i + n - 1])])
-            )
+        for rel_start, rel_end, entry, ambiguous, static_ok in run_hits(run.group()):
+            start, end = pos + rel_start, pos + rel_end
             in_title = start < title_end
             prev = _previous_word(text, start)
             locative = prev in _LOCATIVE
-            ok = _acceptable(words, i, n, name, in_title, locative, prev, start)
-            i += n
+            # an ambiguous word ("Reading") counts only after a locative word in running text
+            ok = (locative and not in_title and start > 0) if ambiguous else in_title or static_ok
             if not ok:
                 continue
             kind = entry.kind
@@ -206,41 +135,50 @@ def find_places(doc: Doc, evidence_sentences: set[int]) -> list[Place]:
     return sorted(found.values(), key=lambda p: (p.role != "event", p.field != "title", p.start))
 
 
-def _runs(text: str) -> list[re.Match[str]]:
+def _runs(text: str, spaced: str) -> list[re.Match[str]]:
     """The runs of capitalised words (``_RUN``) that contain the first word of a gazetteer
-    name, in text order. Rather than matching ``_RUN`` all over the text (most runs are
-    names of people, sentence starts...), we look for the capitalised tokens that may begin
-    a place (one C-level ``findall`` and a set intersection) and rebuild their runs."""
-    cands = first_tokens().intersection(tokens(text))
+    name, in text order; ``spaced`` is ``text`` translated by ``NOT_WORD`` (``Doc.spaced``).
+    Rather than matching ``_RUN`` all over the text (most runs are names of people, sentence
+    starts...), we look for the capitalised tokens that may begin a place (a C-level split
+    and a set intersection) and rebuild their runs."""
+    cands = first_tokens().intersection(spaced.split())
     if not cands:
         return []
     starts: set[int] = set()
     n = len(text)
     lead_only = lead_only_tokens()
+    find = text.find
     for c in cands:
         size = len(c)
         lead = c in lead_only
-        i = text.find(c)
+        i = find(c)
         while i >= 0:
             end = i + size
             after = text[end] if end < n else " "
-            if (
-                (i == 0 or not _in_word(text[i - 1]))
-                and not (after.isalnum() or after == "_")
-                and not (lead and not text[end + 1 : end + 2].isupper())
+            if i:
+                b = text[i - 1]
+                if b.isalnum() or b in _JOINERS:
+                    i = find(c, end)
+                    continue
+            if not (after.isalnum() or after == "_") and not (
+                lead and not text[end + 1 : end + 2].isupper()
             ):
                 starts.add(_run_start(text, i))
-            i = text.find(c, end)
+            i = find(c, end)
     out = []
+    match = _RUN.match
     for start in sorted(starts):
-        m = _RUN.match(text, start)
+        m = match(text, start)
         if m is not None:
             out.append(m)
     return out
 
 
+_JOINERS = frozenset("_-'’.")
+
+
 def _in_word(c: str) -> bool:
-    return c.isalnum() or c in "_-'’."
+    return c.isalnum() or c in _JOINERS
 
 
 def _run_start(text: str, pos: int) -> int:
@@ -263,52 +201,6 @@ def _run_start(text: str, pos: int) -> int:
         pos = j
         if "." in word:
             return pos  # only the first word of a run may carry a dot ("U.S. Army")
-
-
-def _lookup(gaz: dict[str, Entry], words: list[str], i: int) -> tuple[int, Entry, str] | None:
-    for n in (3, 2, 1):
-        if i + n > len(words):
-            continue
-        name = " ".join(words[i : i + n])
-        for cand in (name, _strip_possessive(name)):
-            entry = gaz.get(cand)
-            if entry is not None:
-                return n, entry, cand
-    return None
-
-
-def _strip_possessive(name: str) -> str:
-    if name[-1:] not in _TAIL_CHARS:
-        return name  # the common case, without building new strings
-    name = name.rstrip(".,;:")
-    for tail in ("'s", "’s", "'", "’"):
-        if name.endswith(tail):
-            return name[: -len(tail)]
-    return name
-
-
-_TAIL_CHARS = frozenset(".,;:'’s")
-
-
-def _acceptable(
-    words: list[str],
-    i: int,
-    n: int,
-    name: str,
-    in_title: bool,
-    locative: bool,
-    prev: str,
-    start: int,
-) -> bool:
-    if name in AMBIGUOUS or _strip_possessive(name) in AMBIGUOUS:
-        return locative and not in_title and start > 0
-    if in_title:
-        return True
-    if i > 0 and words[i - 1].rstrip(".") in _TITLES:
-        return False  # "President Jackson"
-    nxt = words[i + n] if i + n < len(words) else None
-    # "Paris Hilton": a place name glued to another capitalised word is usually a person
-    return nxt is None or nxt in _FOLLOWERS or not (n == 1 and nxt[:1].isupper() and i == 0)
 
 
 def _previous_word(text: str, start: int) -> str:
