@@ -93,6 +93,7 @@ def throughput_section(res: Results, s: dict[str, Any], broker: Any, data: Path,
                        profile: Path | None) -> None:  # fmt: skip
     import pipeline
     import profile_summary
+    import worker_core
 
     out: dict[str, Any] = {}
     runs = [("bare", 1, s["bare"]), ("forward", 1, s["forward"]), ("ours", 1, s["ours"]),
@@ -116,6 +117,13 @@ def throughput_section(res: Results, s: dict[str, Any], broker: Any, data: Path,
                 f"CPU ms/article: {r['cpu_ms_per_article']:.2f} process(es), "
                 f"{r['broker_cpu_ms_per_article']:.2f} broker")  # fmt: skip
     ours = out["ours_x1"]["rate"]
+    core = worker_core.measure(s["ours"], 3)
+    parts = ", ".join(f"{k} {v:.0f}" for k, v in core["parts_us"].items())
+    res.add("worker", "same work in one loop, no Kafka (ceiling)", core["rate"], "articles/s",
+            f"µs/article: {parts}")  # fmt: skip
+    res.add("worker", "ours / no-Kafka ceiling", ours / core["rate"], "ratio",
+            "the share of the ceiling faust + Kafka leave us")  # fmt: skip
+    out["core"] = core
     res.add("worker", "ours / forwarding agent", ours / out["forward_x1"]["rate"], "ratio",
             "aim >= 0.9")  # fmt: skip
     res.add("worker", "ours / bare loop", ours / out["bare_x1"]["rate"], "ratio", "aim >= 0.5")

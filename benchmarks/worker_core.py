@@ -1,0 +1,117 @@
+"""The worker's own work per article without Kafka or faust: what the two agents of
+streams/worker/agents.py do between receiving a message and sending their output, in one
+loop on one core. Its rate is the ceiling any framework could give one worker process;
+the worker's measured rate over it is the share the framework leaves us.
+
+    .venv/bin/python benchmarks/worker_core.py [--n 3000] [--rounds 3]
+
+Same articles as the worker throughput benchmark (``common.make_articles``), encoded as
+the poller sends them. Per article, as the agents do: decode the Article; classify +
+extract; fingerprint; encode and decode the stories-in record; the story decision;
+build and encode the enriched event; the alert decision and, if any, encode the alert.
+Table writes are replaced by the JSON encoding the tables would store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from common import encoded, make_articles
+
+from streams.alerts.decider import AlertDecider, StoryAlertState
+from streams.alerts.rules import RuleSet
+from streams.enrich import enriched, understood
+from streams.events import Article, UnderstoodArticle, dumps, loads
+from streams.stories import StoryIndex, features_for
+from streams.stories.fingerprint import fingerprint_from_dict, fingerprint_to_dict
+from streams.understand import Analyzer
+
+PARTS = ("decode", "understand", "fingerprint", "hop", "story", "event", "alert")
+
+
+def run_once(payload: list[tuple[bytes, bytes]]) -> dict[str, float]:
+    """Seconds spent in each part over the whole payload (fresh state each run)."""
+    analyzer = Analyzer.default()
+    index = StoryIndex(window_hours=72.0)
+    decider = AlertDecider(RuleSet(None))
+    states: dict[str, bytes] = {}
+    spent = dict.fromkeys(PARTS, 0.0)
+    clock = time.perf_counter
+    for _key, value in payload:
+        t0 = clock()
+        article = loads(Article, value)
+        t1 = clock()
+        u = analyzer.analyze(article.title, article.summary, article.content)
+        t2 = clock()
+        doc = features_for(article, u.places, u.figures, fingerprinted=True)
+        fp = fingerprint_to_dict(doc.fp) if doc.fp is not None else None
+        record = dumps(understood(article, u, fp))
+        t3 = clock()
+        item = loads(UnderstoodArticle, record)
+        doc = features_for(item.article, item.places, item.figures)
+        if item.fingerprint is not None:
+            doc.fp = fingerprint_from_dict(item.fingerprint)
+        t4 = clock()
+        decision = index.assign(doc)
+        entry = index.entry_for(doc.article_id)
+        if entry is not None:
+            orjson.dumps(entry.to_dict())
+        t5 = clock()
+        if decision.kind == "duplicate":
+            spent["decode"] += t1 - t0
+            spent["understand"] += t2 - t1
+            spent["fingerprint"] += t3 - t2
+            spent["hop"] += t4 - t3
+            spent["story"] += t5 - t4
+            continue
+        ev = enriched(item, decision)
+        dumps(ev)
+        t6 = clock()
+        raw = states.get(ev.story_id)
+        state = StoryAlertState.from_dict(orjson.loads(raw)) if raw is not None else None
+        alert, new_state = decider.decide(ev, state, datetime.now(UTC))
+        states[ev.story_id] = orjson.dumps(new_state.to_dict())
+        if alert is not None:
+            dumps(alert)
+        t7 = clock()
+        for part, dt in zip(
+            PARTS, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6), strict=True
+        ):
+            spent[part] += dt
+    return spent
+
+
+def measure(n: int = 3000, rounds: int = 3) -> dict[str, Any]:
+    """Best of ``rounds``: articles/s of the whole loop and µs per article of each part."""
+    payload = encoded(make_articles(n, "core", seed=11))
+    best: dict[str, float] | None = None
+    for _ in range(rounds):
+        spent = run_once(payload)
+        if best is None or sum(spent.values()) < sum(best.values()):
+            best = spent
+    assert best is not None
+    total = sum(best.values())
+    return {
+        "rate": n / total,
+        "us_per_article": 1e6 * total / n,
+        "parts_us": {k: round(1e6 * v / n, 1) for k, v in best.items()},
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=3000)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    m = measure(args.n, args.rounds)
+    parts = ", ".join(f"{k} {v:.0f}" for k, v in m["parts_us"].items())
+    print(f"worker core, no Kafka: {m['rate']:,.0f} articles/s ({m['us_per_article']:.0f} µs)")
+    print(f"µs per article: {parts}")
+
+
+if __name__ == "__main__":
+    main()
