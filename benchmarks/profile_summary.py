@@ -17,6 +17,7 @@ FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^:]*)(?::(?P<line>\d+))?\)$")
 FUNCTIONS = (
     ("understand_agent", "agent: understand (decode, classify, fingerprint, send)"),
     ("stories_agent", "agent: stories (decode, index, event, sends)"),
+    ("alerts_agent", "agent: alerts"),
     ("forward", "agent: forward"),
     ("WorkerThread.run", "faust consumer thread (fetching)"),
 )

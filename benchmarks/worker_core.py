@@ -1,4 +1,4 @@
-"""The worker's own work per article without Kafka or faust: what the two agents of
+"""The worker's own work per article without Kafka or faust: what the agents of
 streams/worker/agents.py do between receiving a message and sending their output, in one
 loop on one core. Its rate is the ceiling any framework could give one worker process;
 the worker's measured rate over it is the share the framework leaves us.
@@ -8,7 +8,8 @@ the worker's measured rate over it is the share the framework leaves us.
 Same articles as the worker throughput benchmark (``common.make_articles``), encoded as
 the poller sends them. Per article, as the agents do: decode the Article; classify +
 extract; fingerprint; encode and decode the stories-in record; the story decision;
-build and encode the enriched event; the alert decision and, if any, encode the alert.
+build and encode the enriched event; decode it again and take the alert decision (the
+alerts agent) and, if any, encode the alert.
 Table writes are replaced by the JSON encoding the tables would store.
 """
 
@@ -25,7 +26,7 @@ from common import encoded, make_articles
 from streams.alerts.decider import AlertDecider, StoryAlertState
 from streams.alerts.rules import RuleSet
 from streams.enrich import enriched, understood
-from streams.events import Article, UnderstoodArticle, dumps, loads
+from streams.events import Article, EnrichedEvent, UnderstoodArticle, dumps, loads
 from streams.stories import StoryIndex, features_for
 from streams.stories.fingerprint import fingerprint_from_dict, fingerprint_to_dict
 from streams.understand import Analyzer
@@ -69,7 +70,7 @@ def run_once(payload: list[tuple[bytes, bytes]]) -> dict[str, float]:
             spent["story"] += t5 - t4
             continue
         ev = enriched(item, decision)
-        dumps(ev)
+        ev = loads(EnrichedEvent, dumps(ev))  # the alerts agent reads it from `events`
         t6 = clock()
         raw = states.get(ev.story_id)
         state = StoryAlertState.from_dict(orjson.loads(raw)) if raw is not None else None

@@ -3,6 +3,7 @@ stories they belong to, and event counts per category per hour. Pure module."""
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
@@ -25,13 +26,31 @@ class AlertRecord:
 
 
 class RecentAlerts:
-    """The last ``size`` alerts, oldest first."""
+    """The last ``size`` alerts, oldest first by record timestamp.
+
+    Alerts of different stories sit on different partitions, and a consumer receives
+    partitions in no defined order: an alert may arrive after a newer one. It is put in
+    its place (by timestamp, then partition and offset), so "newest first" means newest.
+    """
 
     def __init__(self, size: int) -> None:
         self._ring: deque[AlertRecord] = deque(maxlen=size)
 
     def add(self, record: AlertRecord) -> None:
-        self._ring.append(record)
+        ring = self._ring
+        if not ring or _order(ring[-1]) <= _order(record):
+            ring.append(record)  # the usual case
+            return
+        if (
+            ring.maxlen is not None
+            and len(ring) == ring.maxlen
+            and _order(record) < _order(ring[0])
+        ):
+            return  # older than everything kept: it would be the first evicted
+        items = list(ring)
+        insort(items, record, key=_order)
+        ring.clear()
+        ring.extend(items[-ring.maxlen :] if ring.maxlen is not None else items)
 
     def latest(self, limit: int, flt: AlertFilter | None = None) -> list[AlertRecord]:
         """Newest first."""
@@ -71,6 +90,10 @@ class RecentAlerts:
 
     def __len__(self) -> int:
         return len(self._ring)
+
+
+def _order(rec: AlertRecord) -> tuple[int, int, int]:
+    return rec.timestamp, rec.partition, rec.offset
 
 
 def top_category(alert: Alert) -> str:

@@ -95,44 +95,6 @@ def register(app: NewsApp) -> None:
         )
         await deadletters.send(key=event.key, value=dumps(record))
 
-    async def raise_alert(ev: EnrichedEvent, body: bytes) -> None:
-        """The alert step of the stories agent: one alert per story, updates after. A
-        failure here dead-letters the event (already on the events topic), not the article."""
-        t0 = time.perf_counter()
-        try:
-            alert = alert_states.decide(ev)
-            alerted_n.inc()
-            if alert is None:
-                return
-            await alerts.send(key=ev.story_id.encode(), value=dumps(alert))
-            raised[alert.action].inc()
-            observe_hop(to_alerted, ev.processed_at, time.time())
-            log.info(
-                "alert raised",
-                extra={
-                    "article_id": ev.article.article_id,
-                    "story_id": alert.story_id,
-                    "alert_id": alert.alert_id,
-                    "event_id": alert.event_id,
-                    "rule": alert.rule,
-                    "action": alert.action,
-                },
-            )
-        except Exception as exc:
-            exc = _reason(exc)
-            DEAD_LETTERS.labels("worker.alerts").inc()
-            log.warning(
-                "dead letter",
-                extra={"stage": "worker.alerts", "topic": events.get_topic_name(),
-                       "story_id": ev.story_id, "error": str(exc)[:300]},
-            )  # fmt: skip
-            record = dead_letter(
-                "worker.alerts", exc, topic=events.get_topic_name(), key=ev.story_id, value=body
-            )
-            await deadletters.send(key=ev.story_id.encode(), value=dumps(record))
-        finally:
-            alerts_s.observe(time.perf_counter() - t0)
-
     @app.agent(articles, name="understand")
     async def understand_agent(stream: Any) -> None:
         async for event in stream.events():
@@ -201,7 +163,6 @@ def register(app: NewsApp) -> None:
                         by_category[name] = CATEGORY_EVENTS.labels(name)
                     by_category[name].inc()
                     await topic.send(key=key, value=body)
-                await raise_alert(ev, body)
                 log.info(
                     "story decision",
                     extra={
@@ -215,6 +176,34 @@ def register(app: NewsApp) -> None:
                 await to_deadletter("worker.stories", event, _reason(exc))
             finally:
                 stories_s.observe(time.perf_counter() - t0)
+
+    @app.agent(events, name="alerts")
+    async def alerts_agent(stream: Any) -> None:
+        async for event in stream.events():
+            t0 = time.perf_counter()
+            try:
+                ev = loads(EnrichedEvent, event.value)
+                alert = alert_states.decide(ev)
+                alerted_n.inc()
+                if alert is not None:
+                    await alerts.send(key=ev.story_id.encode(), value=dumps(alert))
+                    raised[alert.action].inc()
+                    observe_hop(to_alerted, ev.processed_at, time.time())
+                    log.info(
+                        "alert raised",
+                        extra={
+                            "article_id": ev.article.article_id,
+                            "story_id": alert.story_id,
+                            "alert_id": alert.alert_id,
+                            "event_id": alert.event_id,
+                            "rule": alert.rule,
+                            "action": alert.action,
+                        },
+                    )
+            except Exception as exc:
+                await to_deadletter("worker.alerts", event, _reason(exc))
+            finally:
+                alerts_s.observe(time.perf_counter() - t0)
 
 
 def _reason(exc: Exception) -> Exception:

@@ -1,13 +1,12 @@
 """The faust application: topics, tables and agents of the stream worker.
 
-Two stages (docs/architecture.md):
+Three stages (docs/architecture.md):
 1. ``understand`` — articles (key article_id, N partitions): drop exact repeats,
-   classify + extract + fingerprint, forward to ``stories-in``. Parallel across workers.
+   classify + extract, forward to ``stories-in``. Parallel across workers.
 2. ``stories`` — stories-in (1 partition): the story index decides duplicate / update /
-   join / new story, emits enriched events (key story_id) and per-category copies, then
-   raises or updates the story's one alert. One serial decision point, so two outlets'
-   copies of one event can never race; the alert step shares it rather than taking a third
-   hop (a consume and a decode of every event) for state that is serial anyway.
+   join / new story, emits enriched events (key story_id) and per-category copies.
+   One serial decision point, so two outlets' copies of one event can never race.
+3. ``alerts`` — events (key story_id, N partitions): one alert per story, updates after.
 """
 
 from __future__ import annotations

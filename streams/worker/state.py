@@ -116,14 +116,8 @@ class StoryIndexTable:
 
 
 class AlertStateTable:
-    """Alert state per story. Written by the stories agent right after its decision, so the
-    table lives on that agent's single partition (faust writes a table's changelog to the
-    partition of the event being processed)."""
-
     def __init__(self, app: Any, alerts_file: Path | None) -> None:
-        self.table = app.Table(
-            "story-alerts", default=None, partitions=1, key_type=bytes, value_type=bytes
-        )
+        self.table = app.Table("alert-state", default=None, key_type=bytes, value_type=bytes)
         self.rules = RuleSet(alerts_file)
         self.decider = AlertDecider(self.rules)
         self._checked = time.monotonic()

@@ -183,15 +183,15 @@ async def test_poison_messages_go_to_dead_letter_and_worker_goes_on(
         (b"p4", b"x" * 300_000),
     ]
     await produce(broker.bootstrap, f"{topic_prefix}articles", poison + arts(OTHER[1:]))
-    # poison on the internal topic too (the events topic is output only: the stories stage
-    # raises alerts from the event it has just built)
+    # poison on the internal and the events topic too
     await produce(broker.bootstrap, f"{topic_prefix}stories-in", [(b"p5", b"[]")])
+    await produce(broker.bootstrap, f"{topic_prefix}events", [(b"p6", b'{"schema_version": 1}')])
     with workers(broker, topic_prefix, tmp_path, 1):
         got = await read_until(
             broker.bootstrap,
             [f"{topic_prefix}deadletter", f"{topic_prefix}events"],
             lambda g: (
-                len(g[f"{topic_prefix}deadletter"]) >= 5
+                len(g[f"{topic_prefix}deadletter"]) >= 6
                 and any(
                     e.get("article", {}).get("article_id") == "c1"
                     for e in g[f"{topic_prefix}events"]
@@ -199,7 +199,7 @@ async def test_poison_messages_go_to_dead_letter_and_worker_goes_on(
             ),
         )
     dead = got[f"{topic_prefix}deadletter"]
-    assert sorted(d["key"] for d in dead) == ["p1", "p2", "p3", "p4", "p5"]
+    assert sorted(d["key"] for d in dead) == ["p1", "p2", "p3", "p4", "p5", "p6"]
     for d in dead:
         validate("deadletter", d)
         assert d["error"] and d["stage"].startswith("worker.")

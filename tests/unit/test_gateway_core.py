@@ -170,6 +170,21 @@ def test_recent_alerts_newest_first_and_stories_grouped() -> None:
     ]
 
 
+def test_recent_alerts_ordered_by_time_whatever_the_arrival_order() -> None:
+    def rec(partition: int, offset: int, ts: int) -> AlertRecord:
+        return AlertRecord(partition, offset, ts, alert(ts, story=f"s{ts}"), b"{}")
+
+    ring = RecentAlerts(3)
+    # partitions arrive in no defined order: 30 (partition 1) comes before 20 (partition 0)
+    for r in (rec(0, 0, 10), rec(1, 0, 30), rec(0, 1, 20)):
+        ring.add(r)
+    assert [r.timestamp for r in ring.latest(10)] == [30, 20, 10]
+    ring.add(rec(2, 0, 5))  # older than all three kept: not kept
+    assert [r.timestamp for r in ring.latest(10)] == [30, 20, 10]
+    ring.add(rec(2, 1, 25))  # full: the oldest goes
+    assert [r.timestamp for r in ring.latest(10)] == [30, 25, 20]
+
+
 def test_category_counts_window_and_duplicates() -> None:
     now = 100 * HOUR_MS + 5
     c = CategoryCounts(window_hours=3)
