@@ -34,6 +34,11 @@ EXPIRE_STEP = 1 / 48  # of the window: walks at most this often, so sweeps stay 
 _EMPTY = pk.Summary((), (), (), ())
 
 
+def _id_keys(article_id: str, url: str) -> tuple[int, int]:
+    """(h64 of "i:" id, of "u:" URL or 0): what an article is found by again."""
+    return h64("i:" + article_id), h64("u:" + url) if url else 0
+
+
 def story_id_for(article_id: str) -> str:
     return f"s-{h64(article_id):016x}"[:14]
 
@@ -59,7 +64,6 @@ class StoryIndex:
         self._fig_kinds: list[str] = []
         self._fig_ids: dict[str, int] = {}
         self._last: IndexEntry | None = None  # full entry of the last article decided
-        self._last_keys: tuple[str, str, tuple[int, int]] = ("", "", (h64("i:"), 0))
 
     def __len__(self) -> int:
         return self._members
@@ -69,7 +73,8 @@ class StoryIndex:
     def assign(self, doc: StoryDoc) -> StoryDecision:
         self.stats.articles += 1
         fp = doc.fp or fingerprint(doc)
-        known = self._known(doc)
+        id_keys = _id_keys(doc.article_id, doc.url)
+        known = self._known(doc, id_keys)
         if known is not None:
             return self._republished(doc, fp, *known)
         keys = band_ints(fp)
@@ -96,25 +101,18 @@ class StoryIndex:
             dict(doc.figures),
         )
         self._last = e
-        blob, reps = self._remember(slot, e, keys)
+        blob, reps = self._remember(slot, e, keys, id_keys)
         return decide(blob, self._outlets, kind, None, syndicated, reps=reps)
-
-    def _keys_of(self, article_id: str, url: str) -> tuple[int, int]:
-        """(h64 of "i:" id, of "u:" URL or 0): the last pair is kept, assign asks twice."""
-        aid, u, keys = self._last_keys
-        if aid != article_id or u != url:
-            keys = (h64("i:" + article_id), h64("u:" + url) if url else 0)
-            self._last_keys = (article_id, url, keys)
-        return keys
 
     def _blob(self, slot: int) -> bytes | None:
         i = slot - self._base
         return self._stories[i] if 0 <= i < len(self._stories) else None
 
-    def _known(self, doc: StoryDoc) -> tuple[int, bytes, pk.Member, bool] | None:
+    def _known(
+        self, doc: StoryDoc, id_keys: tuple[int, int]
+    ) -> tuple[int, bytes, pk.Member, bool] | None:
         """(slot, blob, member, matched by id) of an article we already hold."""
-        id_key, url_key = self._keys_of(doc.article_id, doc.url)
-        for key, by_id in ((id_key, True), (url_key, False)):
+        for key, by_id in zip(id_keys, (True, False), strict=True):
             if not key:
                 continue
             slot = self._seen.get(key)
@@ -230,12 +228,16 @@ class StoryIndex:
         )  # fmt: skip
 
     def _remember(
-        self, slot: int, e: IndexEntry, keys: list[int] | None = None
+        self,
+        slot: int,
+        e: IndexEntry,
+        keys: list[int] | None = None,
+        id_keys: tuple[int, int] | None = None,
     ) -> tuple[bytes, Reps]:
         """The story with ``e`` added, and its representatives (for ``decide``)."""
         blob = self._blob(slot)
         assert blob is not None
-        id_key, url_hash = self._keys_of(e.article_id, e.url)
+        id_key, url_hash = id_keys or _id_keys(e.article_id, e.url)
         # only the member shown in `sources` keeps its URL; the others keep its hash
         old_off = pk.members_offset(blob)
         reps = representatives(blob) if len(blob) > old_off else {}

@@ -24,7 +24,7 @@ from streams.stories.fingerprint import (
     fingerprint_from_dict,
     fingerprint_to_dict,
 )
-from streams.stories.index import StoryIndex
+from streams.stories.index import StoryIndex, _id_keys
 from streams.stories.lookup import MIN_EVIDENCE, candidates, near_copy_in, weight
 from streams.stories.verify import MIN_SKETCH, SYNDICATED_RESEMBLANCE, same_facts
 
@@ -153,7 +153,7 @@ def test_decisions_with_carried_representatives_equal_ones_built_from_the_blob()
         title = "Drone hits Odesa fuel depot" if i % 2 else "Odesa depot hit by drone, 3 dead"
         d = doc(f"a{i}", outlet, title, body, f"2024-05-01T0{i % 9}:00:00Z")
         got = idx.assign(d)
-        slot = idx._seen.get(idx._keys_of(d.article_id, d.url)[0])
+        slot = idx._seen.get(_id_keys(d.article_id, d.url)[0])
         assert slot is not None
         blob = idx._blob(slot)
         assert blob is not None
