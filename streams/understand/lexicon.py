@@ -11,6 +11,7 @@ starts a word, once per text for all indexes.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 
 class _NotWord(dict[int, int]):
@@ -57,9 +58,7 @@ class Lexicon:
 
     def starts(self, low: str, key: str) -> list[int]:
         """Where ``key`` starts a word of ``low`` (and ends it, unless it is a prefix)."""
-        t = self._text
-        if getattr(t, "low", None) is not low:
-            t.low, t.starts, t.spaced = low, {}, None
+        t = self._state(low)
         got: list[int] | None = t.starts.get(key)
         if got is None:
             spaced = t.spaced
@@ -67,6 +66,13 @@ class Lexicon:
                 spaced = t.spaced = " " + low.translate(NOT_WORD) + " "
             got = t.starts[key] = _spaced_starts(spaced, key, key not in self.prefixes)
         return got
+
+    def _state(self, low: str) -> Any:
+        """This thread's per-text caches, started afresh for a new text."""
+        t = self._text
+        if getattr(t, "low", None) is not low:
+            t.low, t.starts, t.spaced = low, {}, None
+        return t
 
     def prime(self, low: str, spaced: str) -> None:
         """Hand over ``" " + low.translate(NOT_WORD) + " "`` when the caller already has
@@ -78,10 +84,7 @@ class Lexicon:
         """Where ``anchor`` (longer than its key) starts a word of ``low``: one C-level
         ``find`` per occurrence of the anchor, rather than a Python test at every
         occurrence of its key ("air" is common, "air strike" rare)."""
-        t = self._text
-        if getattr(t, "low", None) is not low:
-            t.low, t.starts, t.spaced = low, {}, None
-        cache: dict[str, list[int]] = t.starts
+        cache: dict[str, list[int]] = self._state(low).starts
         got = cache.get("\x00" + anchor)  # cannot clash with a key: keys are words
         if got is None:
             got = cache["\x00" + anchor] = _word_starts(low, anchor, False)
