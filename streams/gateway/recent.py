@@ -34,6 +34,7 @@ class RecentAlerts:
     """
 
     def __init__(self, size: int) -> None:
+        self._size = size
         self._ring: deque[AlertRecord] = deque(maxlen=size)
 
     def add(self, record: AlertRecord) -> None:
@@ -41,16 +42,12 @@ class RecentAlerts:
         if not ring or _order(ring[-1]) <= _order(record):
             ring.append(record)  # the usual case
             return
-        if (
-            ring.maxlen is not None
-            and len(ring) == ring.maxlen
-            and _order(record) < _order(ring[0])
-        ):
+        if len(ring) == self._size and _order(record) < _order(ring[0]):
             return  # older than everything kept: it would be the first evicted
         items = list(ring)
         insort(items, record, key=_order)
         ring.clear()
-        ring.extend(items[-ring.maxlen :] if ring.maxlen is not None else items)
+        ring.extend(items)  # maxlen drops the oldest
 
     def latest(self, limit: int, flt: AlertFilter | None = None) -> list[AlertRecord]:
         """Newest first."""
