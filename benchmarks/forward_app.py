@@ -1,7 +1,8 @@
-"""Baseline (b): a faust agent that only forwards, configured like our worker app
-(streams/worker/app.py: raw serialisers, acks=-1, linger 1 ms, commit every 1 s, the
-same rebalance/session settings) and on our transport via the ``newsstream://`` broker
-scheme, so its consumer gets the same fetch wait (NEWSSTREAM_FETCH_MAX_WAIT_MS).
+"""Baseline (b): a faust agent that only forwards, with the worker app's Kafka settings
+(``streams.worker.app.transport_options``: raw serialisers, acks=-1, linger 1 ms, commit
+every 1 s, the same rebalance/session settings) and on our transport via the
+``newsstream://`` broker scheme, so its consumer gets the same fetch wait
+(NEWSSTREAM_FETCH_MAX_WAIT_MS).
 
     NEWSSTREAM_KAFKA_BOOTSTRAP=... NEWSSTREAM_TOPIC_PREFIX=p. python benchmarks/forward_app.py
 
@@ -19,31 +20,15 @@ from typing import Any
 import faust
 import orjson
 
-import streams.worker.app  # noqa: F401  registers the "newsstream" transport alias
 from streams.settings import load_settings
+from streams.worker.app import transport_options  # also registers "newsstream://"
 
 
 def create_forwarder() -> faust.App:
     s = load_settings()
-    assert s.kafka_bootstrap is not None
     datadir = Path(s.data_dir) / f"forwarder-{os.getpid()}"
     options: dict[str, Any] = dict(
-        broker=[f"newsstream://{hp.strip()}" for hp in s.kafka_bootstrap.split(",")],
-        store="memory://",
-        datadir=str(datadir),
-        topic_partitions=s.partitions,
-        key_serializer="raw",
-        value_serializer="raw",
-        broker_rebalance_timeout=s.rebalance_timeout_s,
-        broker_session_timeout=s.session_timeout_ms / 1000,
-        broker_heartbeat_interval=s.heartbeat_interval_ms / 1000,
-        broker_request_timeout=s.session_timeout_ms / 1000 + 30.0,
-        broker_commit_interval=1.0,
-        producer_acks=-1,
-        producer_linger_ms=1,
-        web_enabled=False,
-        autodiscover=False,
-        logging_config=None,
+        transport_options(s), store="memory://", datadir=str(datadir), web_enabled=False
     )
     options.update(orjson.loads(os.environ.get("BENCH_FAUST_OVERRIDES", "{}")))
     app = faust.App(f"{s.topic_prefix}forwarder", **options)

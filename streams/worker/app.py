@@ -32,29 +32,40 @@ class NewsApp(faust.App):
     names: TopicNames
 
 
-def create_app(settings: Settings, worker_index: int = 0) -> NewsApp:
+def transport_options(settings: Settings) -> dict[str, Any]:
+    """faust settings for how the worker talks to Kafka: our transport (``newsstream://``,
+    our fetch wait), raw bytes, group timing, producer acks and linger, commit interval.
+    The forwarding-agent baseline of the benchmarks uses the same ones."""
     if settings.kafka_bootstrap is None:
         raise RuntimeError("the worker needs NEWSSTREAM_KAFKA_BOOTSTRAP")
-    brokers = [f"newsstream://{hp.strip()}" for hp in settings.kafka_bootstrap.split(",")]
+    return {
+        "broker": [f"newsstream://{hp.strip()}" for hp in settings.kafka_bootstrap.split(",")],
+        "topic_partitions": settings.partitions,
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+        "broker_rebalance_timeout": settings.rebalance_timeout_s,
+        "broker_session_timeout": settings.session_timeout_ms / 1000,
+        "broker_heartbeat_interval": settings.heartbeat_interval_ms / 1000,
+        "broker_request_timeout": settings.session_timeout_ms / 1000 + 30.0,
+        "broker_commit_interval": 1.0,
+        "producer_acks": -1,
+        "producer_linger_ms": 1,
+        "autodiscover": False,
+        "logging_config": None,
+    }
+
+
+def create_app(settings: Settings, worker_index: int = 0) -> NewsApp:
+    options = transport_options(settings)
     # the host name keeps replicas that share a volume (compose --scale) apart
     datadir = Path(settings.data_dir) / f"worker-{socket.gethostname()}-{worker_index}"
     datadir.mkdir(parents=True, exist_ok=True)
     app = NewsApp(
         f"{settings.topic_prefix}worker",
-        broker=brokers,
+        **options,
         store=settings.table_store,
         datadir=str(datadir),
-        topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication,
-        key_serializer="raw",
-        value_serializer="raw",
-        broker_rebalance_timeout=settings.rebalance_timeout_s,
-        broker_session_timeout=settings.session_timeout_ms / 1000,
-        broker_heartbeat_interval=settings.heartbeat_interval_ms / 1000,
-        broker_request_timeout=settings.session_timeout_ms / 1000 + 30.0,
-        broker_commit_interval=1.0,
-        producer_acks=-1,
-        producer_linger_ms=1,
         stream_recovery_delay=0.0,
         table_cleanup_interval=60.0,
         # The check compares offsets a store persisted with the changelog's end. A memory
@@ -66,8 +77,6 @@ def create_app(settings: Settings, worker_index: int = 0) -> NewsApp:
         web_bind="127.0.0.1",
         web_port=settings.worker_web_port + worker_index,
         web_host="127.0.0.1",
-        autodiscover=False,
-        logging_config=None,
     )
     app.fetch_max_wait_ms = settings.fetch_max_wait_ms
     app.settings = settings
