@@ -60,6 +60,10 @@ class _Entry(Generic[T]):
     slots: dict[str, list[tuple[str, bool, frozenset[str]]]] = field(default_factory=dict)
 
 
+# (gates, regex, payload, entry id, reached more than one way, slots): see AnchorIndex._plan
+_Probe = tuple[tuple[frozenset[str], ...], re.Pattern[str] | None, T, int, bool, Any]
+
+
 class AnchorIndex(Generic[T]):
     """Many compiled patterns, each with a payload; ``finditer`` yields (payload, start, end)."""
 
@@ -70,6 +74,7 @@ class AnchorIndex(Generic[T]):
         self._keys: set[str] = set()  # this index's keys
         self._unbounded: list[tuple[str, list[_Entry[T]]]] = []  # anchors not at a word start
         self._scan: list[_Entry[T]] = []  # no anchors: full scan
+        self._plans: dict[str, list[_Probe[T]]] = {}  # key -> what to try there (_plan)
 
     def add(
         self, regex: re.Pattern[str], payload: T, gates: tuple[frozenset[str], ...] = ()
@@ -132,6 +137,7 @@ class AnchorIndex(Generic[T]):
         self, anchor: str, bounded: bool, entry: _Entry[T], whole: bool = False
     ) -> None:
         key, prefix = self._key(anchor, bounded, whole)
+        self._plans.clear()
         if not key:
             for a, entries in self._unbounded:
                 if a == anchor:
@@ -172,26 +178,58 @@ class AnchorIndex(Generic[T]):
         words: set[str],
         keys: set[str] | None = None,
         gate_keys: set[str] | None = None,
-        within: list[tuple[int, int]] | None = None,
     ) -> Iterator[tuple[T, int, int]]:
+        """``iter(self.matches(...))``."""
+        return iter(self.matches(low, words, keys, gate_keys))
+
+    def _plan(self, key: str) -> list[_Probe[T]]:
+        """What to try at the word starts of ``key``, one probe per entry, built once per
+        key: (gates, regex, payload, entry id, more than one way in, slots). For a regex
+        entry the slots are the distinct sets of later words its anchors on ``key`` need
+        (None: one needs nothing), and the regex is tried at every start of ``key`` (the
+        anchors are necessary conditions, so the matches are the same as looking for each
+        anchor, for a few regex tries instead of a loop over dozens of anchors); for a word
+        list they are its anchors (anchor, length, later words, longer than the key)."""
+        plan: list[_Probe[T]] = []
+        klen = len(key)
+        for e in self._by_key[key]:
+            slots = e.slots[key]
+            multi = len(e.slots) > 1 or len(slots) > 1
+            if e.regex is not None:
+                needs = {need for _, _, need in slots}
+                got: Any = None if frozenset() in needs else tuple(needs)
+            else:
+                got = tuple((a, len(a), need, len(a) > klen) for a, _, need in slots)
+            plan.append((e.gates, e.regex, e.payload, id(e), multi, got))
+        self._plans[key] = plan
+        return plan
+
+    def matches(
+        self,
+        low: str,
+        words: set[str],
+        keys: set[str] | None = None,
+        gate_keys: set[str] | None = None,
+    ) -> list[tuple[T, int, int]]:
         """(payload, start, end) of every match in ``low`` (already lowercased); ``words``
         is ``words_of(low)``, ``keys`` (if known) ``self.present(words)`` and ``gate_keys``
-        the keys present that gates are checked against (default: ``keys``). ``within``:
-        sorted, disjoint (lo, hi) spans; only matches starting inside one are wanted."""
+        the keys present that gates are checked against (default: ``keys``)."""
         if keys is None:
             keys = self.present(words)
         gk = keys if gate_keys is None else gate_keys
         n = len(low)
-        find = low.find
         gate_ok: dict[int, bool] = {}  # id(gates) -> open: entries share their gates
         lex = self._lex
         prefixes = lex.prefixes
-        done: set[tuple[int, int]] = set()  # "drone" and "drones" lead to the same match
+        plans = self._plans
+        out: list[tuple[T, int, int]] = []
+        done: set[tuple[int, int]] | None = None  # "drone" and "drones" lead to one match
         for key in keys & self._keys:
+            plan = plans.get(key)
+            if plan is None:
+                plan = self._plan(key)
             starts: list[int] | None = None
-            klen = len(key)
-            for e in self._by_key[key]:
-                gates = e.gates
+            for gates, regex, payload, eid, multi, slots in plan:
                 if gates:
                     ok = gate_ok.get(id(gates))
                     if ok is None:
@@ -203,53 +241,56 @@ class AnchorIndex(Generic[T]):
                         gate_ok[id(gates)] = ok
                     if not ok:
                         continue
-                slots = e.slots[key]
-                single = len(slots) == 1  # several anchors ("drone", "drones") may meet
-                regex = e.regex
-                for anchor, ends, need in slots:
+                if regex is not None:
+                    if slots is not None:
+                        for need in slots:
+                            if need <= keys:
+                                break
+                        else:
+                            continue  # no anchor of it can be in the text
+                    if starts is None:
+                        starts = lex.starts(low, key)
+                    match = regex.match
+                    if multi:
+                        if done is None:
+                            done = set()
+                        for i in starts:
+                            if (eid, i) in done:
+                                continue
+                            done.add((eid, i))
+                            m = match(low, i)
+                            if m is not None:
+                                out.append((payload, i, m.end()))
+                    else:
+                        for i in starts:
+                            m = match(low, i)
+                            if m is not None:
+                                out.append((payload, i, m.end()))
+                    continue
+                for anchor, alen, need, longer in slots:
                     if need and not need <= keys:
                         continue
-                    alen = len(anchor)
-                    if alen > klen:
+                    if longer:
                         at = lex.anchor_starts(low, anchor)
-                        if within is not None and at:
-                            at = [i for i in at if inside(within, i)]
                     else:
                         if starts is None:
                             starts = lex.starts(low, key)
-                            if within is not None:
-                                starts = [i for i in starts if inside(within, i)]
                         at = starts
-                        if regex is None and key not in prefixes:
+                        if key not in prefixes:
                             # the key's starts already end a word: every one is a match
-                            payload = e.payload
-                            for i in at:
-                                yield payload, i, i + alen
+                            out.extend([(payload, i, i + alen) for i in at])
                             continue
                     for i in at:
                         end = i + alen
-                        if regex is None:
-                            if end == n or not low[end].isalnum():
-                                yield e.payload, i, end
-                            continue
-                        if ends and end < n and low[end].isalnum():
-                            continue
-                        if not single:
-                            if (id(e), i) in done:
-                                continue
-                            done.add((id(e), i))
-                        m = regex.match(low, i)
-                        if m is not None:
-                            yield e.payload, i, m.end()
+                        if end == n or not low[end].isalnum():
+                            out.append((payload, i, end))
         if self._unbounded:
+            find = low.find
             seen: set[tuple[int, int]] = set()  # one anchor may be a prefix of another
             for anchor, entries in self._unbounded:
                 live = [e for e in entries if _open(e, gk)]
                 i = find(anchor) if live else -1
                 while i >= 0:
-                    if within is not None and not inside(within, i):
-                        i = find(anchor, i + 1)
-                        continue
                     for e in live:
                         if (id(e), i) in seen:
                             continue
@@ -259,18 +300,17 @@ class AnchorIndex(Generic[T]):
                                 i == 0 or not low[i - 1].isalnum()
                             ):
                                 seen.add((id(e), i))
-                                yield e.payload, i, end
+                                out.append((e.payload, i, end))
                             continue
                         m = e.regex.match(low, i)
                         if m is not None:
                             seen.add((id(e), i))
-                            yield e.payload, i, m.end()
+                            out.append((e.payload, i, m.end()))
                     i = find(anchor, i + 1)
         for e in self._scan:
             if e.regex is not None and _open(e, gk):
-                for m in e.regex.finditer(low):
-                    if within is None or inside(within, m.start()):
-                        yield e.payload, m.start(), m.end()
+                out.extend([(e.payload, m.start(), m.end()) for m in e.regex.finditer(low)])
+        return out
 
 
 def inside(spans: list[tuple[int, int]], i: int) -> bool:

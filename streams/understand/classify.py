@@ -64,7 +64,7 @@ class Classifier:
         cats = self.taxonomy.categories
         low, words = doc.low, doc.words
         keys = self._patterns.present(words)  # every index's keys: gates are cue keys
-        hits = list(self._patterns.finditer(low, words, keys))
+        hits = self._patterns.matches(low, words, keys)
         if not hits:
             return []
         hits.sort(key=_by_position)  # evidence is kept in text order
@@ -165,7 +165,7 @@ class _Context:
             # filtering the matches costs fewer bisects than filtering every anchor position
             got = self._spans[key] = [
                 (start, end)
-                for _, start, end in index.finditer(self._low, self._words, self._keys)
+                for _, start, end in index.matches(self._low, self._words, self._keys)
                 if inside(within, start)
             ]
         return got
