@@ -21,6 +21,9 @@ ARTICLE_SCHEMA_VERSION = 1
 ENRICHED_SCHEMA_VERSION = 1
 ALERT_SCHEMA_VERSION = 1
 DEADLETTER_SCHEMA_VERSION = 1
+# stories-in (internal) carries batches of UnderstoodArticle since version 2
+UNDERSTOOD_BATCH_SCHEMA_VERSION = 2
+MAX_BATCH_BYTES = 512 * 1024  # well under a broker's default 1 MiB message limit
 
 ArticleKind = Literal["new", "updated"]
 
@@ -351,3 +354,54 @@ def from_dict(cls: type[T], data: Any) -> T:
                 f"{cls.__name__}: unsupported schema_version {version!r} (we read <= {expected})"
             )
     return _build(cls, data, cls.__name__)
+
+
+# ---- stories-in batches -----------------------------------------------------
+
+
+def pack_batches(items: list[bytes], max_bytes: int = MAX_BATCH_BYTES) -> list[bytes]:
+    """Records for ``<prefix>stories-in``: ``{"schema_version": 2, "items": [...]}`` of
+    already-encoded UnderstoodArticle objects, each record at most ``max_bytes`` (an item
+    larger than that travels alone). One record per batch, not per article: the story
+    stage then pays one consume per batch instead of one per article."""
+    records: list[bytes] = []
+    chunk: list[bytes] = []
+    size = 0
+    for item in items:
+        if chunk and size + len(item) + 1 > max_bytes:
+            records.append(_batch_record(chunk))
+            chunk, size = [], 0
+        chunk.append(item)
+        size += len(item) + 1
+    if chunk:
+        records.append(_batch_record(chunk))
+    return records
+
+
+def _batch_record(chunk: list[bytes]) -> bytes:
+    head = b'{"schema_version":%d,"items":[' % UNDERSTOOD_BATCH_SCHEMA_VERSION
+    return head + b",".join(chunk) + b"]}"
+
+
+def unpack_batch(raw: bytes | str) -> list[Any]:
+    """The items (still dicts: each is decoded on its own, so one bad item costs only
+    itself) of a stories-in record: a version-2 batch, or a single UnderstoodArticle as
+    workers before version 2 sent. Raises SchemaError for anything else."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise SchemaError(f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise SchemaError(f"stories-in: expected an object, got {type(data).__name__}")
+    version = data.get("schema_version")
+    if not isinstance(version, int) or version > UNDERSTOOD_BATCH_SCHEMA_VERSION:
+        raise SchemaError(
+            f"stories-in: unsupported schema_version {version!r} "
+            f"(we read <= {UNDERSTOOD_BATCH_SCHEMA_VERSION})"
+        )
+    if version < UNDERSTOOD_BATCH_SCHEMA_VERSION:
+        return [data]
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise SchemaError("stories-in: batch without an 'items' list")
+    return items

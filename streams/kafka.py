@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from streams.events import DeadLetter, dumps, utcnow_iso
 from streams.settings import Settings
 
 MAX_DEADLETTER_VALUE = 64 * 1024
+END_PROBE_WAIT_MS = 100  # an empty read this long means we are at the real end
+END_PROBE_DEADLINE_S = 30.0
 
 
 def bootstrap_of(settings: Settings) -> str:
@@ -80,3 +84,42 @@ def dead_letter(
 async def send_dead_letter(producer: AIOKafkaProducer, topic: str, record: DeadLetter) -> None:
     key = record.key.encode() if record.key else None
     await producer.send_and_wait(topic, dumps(record), key=key)
+
+
+async def true_ends(
+    bootstrap: Iterable[str], reported: dict[Any, int], client_id: str = "newsstream-ends"
+) -> dict[Any, int]:
+    """The end offset of each partition as its records say: read from ``reported - 1``
+    until nothing more comes. ``reported`` maps (topic, partition) tuples to the ends
+    ListOffsets gave. Tansu 0.6 reports the last batch's base offset + 1, which hides the
+    rest of that batch from anyone who reads "to the end"; on Apache Kafka the read finds
+    the reported end itself (or nothing, at a compacted gap or a transaction marker)."""
+    probe = {tp: end for tp, end in reported.items() if end and end > 0}
+    if not probe:
+        return reported
+    ends = dict(reported)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=list(bootstrap),
+        client_id=client_id,
+        group_id=None,
+        enable_auto_commit=False,
+        fetch_max_wait_ms=10,
+    )
+    await consumer.start()
+    try:
+        tps = {TopicPartition(tp.topic, tp.partition): tp for tp in probe}
+        consumer.assign(list(tps))
+        for tp, orig in tps.items():
+            consumer.seek(tp, probe[orig] - 1)
+        deadline = time.monotonic() + END_PROBE_DEADLINE_S
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=END_PROBE_WAIT_MS, max_records=10_000)
+            if not any(batch.values()):
+                break
+            for tp, records in batch.items():
+                if records:
+                    orig = tps[tp]
+                    ends[orig] = max(ends[orig], records[-1].offset + 1)
+    finally:
+        await consumer.stop()
+    return ends

@@ -1,12 +1,13 @@
 """The faust application: topics, tables and agents of the stream worker.
 
-Three stages (docs/architecture.md):
-1. ``understand`` — articles (key article_id, N partitions): drop exact repeats,
-   classify + extract, forward to ``stories-in``. Parallel across workers.
+Two stages (docs/architecture.md):
+1. ``understand`` — articles (key article_id, N partitions), read in batches: drop exact
+   repeats, classify + extract, fingerprint, and hand the batch to ``stories-in`` as one
+   record. Parallel across workers.
 2. ``stories`` — stories-in (1 partition): the story index decides duplicate / update /
-   join / new story, emits enriched events (key story_id) and per-category copies.
-   One serial decision point, so two outlets' copies of one event can never race.
-3. ``alerts`` — events (key story_id, N partitions): one alert per story, updates after.
+   join / new story, emits enriched events (key story_id) and per-category copies, and
+   the alert step beside it raises one alert per story, updates after. One serial
+   decision point, so two outlets' copies of one event can never race.
 """
 
 from __future__ import annotations

@@ -91,3 +91,40 @@ def test_broker_command_dies_with_parent_even_on_sigkill(tmp_path) -> None:
         assert time.monotonic() < deadline, "tansu outlived its SIGKILLed parent"
         time.sleep(0.05)
     assert not metadata_ok("127.0.0.1", port)
+
+
+async def test_true_ends_finds_the_whole_last_batch(
+    broker: EmbeddedBroker, topic_prefix: str
+) -> None:
+    """Five records in one produce batch: whatever end the broker reports (Tansu 0.6: the
+    batch's base offset + 1), ``true_ends`` reads the records and says 5 — what faust's
+    table recovery and the poller's state load then read up to."""
+    from aiokafka import TopicPartition
+
+    from streams.kafka import true_ends
+    from streams.topics import TopicSpec
+
+    topic = f"{topic_prefix}ends"
+    await ensure_topics(broker.bootstrap, [TopicSpec(topic, 1)])
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, linger_ms=50)
+    await producer.start()
+    try:
+        batch = producer.create_batch()
+        for i in range(5):
+            batch.append(key=b"k%d" % i, value=b"v", timestamp=None)
+        batch.close()
+        await (await producer.send_batch(batch, topic, partition=0))
+    finally:
+        await producer.stop()
+    tp = TopicPartition(topic, 0)
+    consumer = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=None)
+    await consumer.start()
+    try:
+        reported = await consumer.end_offsets([tp])
+    finally:
+        await consumer.stop()
+    assert reported[tp] in (1, 5)  # 1 on Tansu 0.6, 5 on Apache Kafka
+    assert await true_ends([broker.bootstrap], dict(reported)) == {tp: 5}
+    # an empty partition and a right answer stay as they are
+    assert await true_ends([broker.bootstrap], {tp: 0}) == {tp: 0}
+    assert await true_ends([broker.bootstrap], {tp: 5}) == {tp: 5}
