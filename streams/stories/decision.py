@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streams.events import Source
 from streams.stories import packed as pk
 from streams.stories.fingerprint import iso
+
+if TYPE_CHECKING:
+    from streams.stories.hot import Hot
 
 
 @dataclass(slots=True)
@@ -61,8 +64,10 @@ def add_representative(reps: Reps, start: int, ts: float, oid: int, syn: bool) -
         reps[oid] = (*cur[:3], ts)
 
 
-def _by_first(item: tuple[int, tuple[int, float, bool, float]]) -> tuple[float, int]:
-    return item[1][3], item[1][0]
+def listed(reps: Reps) -> list[int]:
+    """Outlets in the order ``sources`` lists them: by their first time, then by where
+    their shown member is."""
+    return [oid for _f, _s, oid in sorted([(r[3], r[0], oid) for oid, r in reps.items()])]
 
 
 def decide(
@@ -73,16 +78,29 @@ def decide(
     syn: bool,
     changes: dict[str, Any] | None = None,
     reps: Reps | None = None,
+    hot: Hot | None = None,
 ) -> StoryDecision:
     """The decision about one article, now in ``blob`` (``reps``: its representatives, when
-    the caller has them already)."""
-    if reps is None:
-        reps = representatives(blob)
+    the caller has them already; ``hot``: the story's cached state, built from ``blob``)."""
+    if hot is not None:
+        reps = hot.representatives()
+        order = hot.order
+        if order is None:
+            order = hot.order = listed(reps)
+        shown = hot.shown
+    else:
+        if reps is None:
+            reps = representatives(blob)
+        order = listed(reps)
+        shown = {}
     sources = []
     independent = 0
-    for oid, (start, ts, member_syn, _first) in sorted(reps.items(), key=_by_first):
-        aid, url = pk.ids_at(blob, start)
-        sources.append(Source(outlets[oid], url, aid, member_syn, _iso(ts)))
+    for oid in order:
+        start, ts, member_syn, _first = reps[oid]
+        ids = shown.get(oid)
+        if ids is None:
+            ids = shown[oid] = pk.ids_at(blob, start)
+        sources.append(Source(outlets[oid], ids[1], ids[0], member_syn, _iso(ts)))
         independent += not member_syn
     first = pk.head(blob)[0]
     return StoryDecision(

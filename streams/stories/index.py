@@ -15,17 +15,11 @@ from typing import Any
 from streams.stories import lookup
 from streams.stories import packed as pk
 from streams.stories.candidates import KeyBuckets
-from streams.stories.decision import (
-    IndexStats,
-    Reps,
-    StoryDecision,
-    add_representative,
-    decide,
-    representatives,
-)
+from streams.stories.decision import IndexStats, StoryDecision, add_representative, decide
 from streams.stories.entry import IndexEntry
 from streams.stories.fingerprint import Fingerprint, StoryDoc, band_ints, fingerprint
 from streams.stories.hashslots import HashSlots
+from streams.stories.hot import COPIES_FROM, Hot, HotStories, NearCopies
 from streams.stories.text import h64
 
 __all__ = ["IndexStats", "StoryDecision", "StoryIndex", "story_id_for"]
@@ -64,6 +58,7 @@ class StoryIndex:
         self._fig_kinds: list[str] = []
         self._fig_ids: dict[str, int] = {}
         self._last: IndexEntry | None = None  # full entry of the last article decided
+        self._hot = HotStories()  # unpacked state of the stories touched last (a cache)
 
     def __len__(self) -> int:
         return self._members
@@ -101,8 +96,8 @@ class StoryIndex:
             dict(doc.figures),
         )
         self._last = e
-        blob, reps = self._remember(slot, e, keys, id_keys)
-        return decide(blob, self._outlets, kind, None, syndicated, reps=reps)
+        blob, hot = self._remember(slot, e, keys, id_keys)
+        return decide(blob, self._outlets, kind, None, syndicated, hot=hot)
 
     def _blob(self, slot: int) -> bytes | None:
         i = slot - self._base
@@ -146,7 +141,8 @@ class StoryIndex:
             )
         if not fields and not (by_id and figures):
             self.stats.duplicates += 1
-            return decide(blob, self._outlets, "duplicate", old.article_id, old.syndicated)
+            hot = self._hot.get(slot, blob)
+            return decide(blob, self._outlets, "duplicate", old.article_id, old.syndicated, hot=hot)
         self.stats.updates += 1
         first, lo, hi, n = pk.head(blob)
         url = old.url or (doc.url if by_id else "")
@@ -170,14 +166,24 @@ class StoryIndex:
         changes: dict[str, Any] = {"fields": fields}
         if figures:
             changes["figures"] = figures
-        return decide(blob, self._outlets, "update", None, old.syndicated, changes)
+        hot = self._hot.get(slot, blob)
+        return decide(blob, self._outlets, "update", None, old.syndicated, changes, hot=hot)
 
     def _best_story(
         self, fp: Fingerprint, doc: StoryDoc, keys: list[int]
     ) -> tuple[int | None, bool]:
         outlet = self._outlet_ids.get(doc.outlet, -1)
         ranked = lookup.candidates(self._buckets, keys)[: self.max_candidates]
-        return lookup.best_story(ranked, self._blob, fp, doc.published_ts, outlet)
+        return lookup.best_story(ranked, self._blob, fp, doc.published_ts, outlet, self._copies)
+
+    def _copies(self, slot: int, blob: bytes) -> NearCopies | None:
+        """A big story's members indexed for the near-copy test (kept in ``_hot``)."""
+        if pk.head(blob)[3] < COPIES_FROM:
+            return None
+        hot = self._hot.get(slot, blob)
+        if hot.copies is None:
+            hot.copies = NearCopies.of(blob)
+        return hot.copies
 
     # ---- state ----------------------------------------------------------------------
 
@@ -233,14 +239,15 @@ class StoryIndex:
         e: IndexEntry,
         keys: list[int] | None = None,
         id_keys: tuple[int, int] | None = None,
-    ) -> tuple[bytes, Reps]:
-        """The story with ``e`` added, and its representatives (for ``decide``)."""
+    ) -> tuple[bytes, Hot]:
+        """The story with ``e`` added, and its cached state (for ``decide``)."""
         blob = self._blob(slot)
         assert blob is not None
+        hot = self._hot.get(slot, blob)
         id_key, url_hash = id_keys or _id_keys(e.article_id, e.url)
         # only the member shown in `sources` keeps its URL; the others keep its hash
         old_off = pk.members_offset(blob)
-        reps = representatives(blob) if len(blob) > old_off else {}
+        reps = hot.representatives()
         cur = reps.get(self._outlet_ids.get(e.outlet, -1))
         shown = cur is None or (e.syndicated, e.published_ts) < (cur[2], cur[1])
         rec = self._record(e, url_hash, e.url if shown else "")
@@ -249,9 +256,22 @@ class StoryIndex:
         blob = self._set(slot, pk.with_member(blob, rec, e.published_ts, parts))
         shift = pk.members_offset(blob) - old_off  # a grown summary moves the members
         if shift:
-            reps = {oid: (r[0] + shift, r[1], r[2], r[3]) for oid, r in reps.items()}
+            reps = hot.reps = {oid: (r[0] + shift, r[1], r[2], r[3]) for oid, r in reps.items()}
         oid = self._outlet_ids[e.outlet]
         add_representative(reps, len(blob) - len(rec), e.published_ts, oid, e.syndicated)
+        if cur is None:  # a new outlet: listed last when its first time is the latest
+            order = hot.order
+            if order is not None and order and reps[order[-1]][3] > e.published_ts:
+                hot.order = None
+            elif order is not None:
+                order.append(oid)
+        elif shown or reps[oid][3] != cur[3]:  # another member shown, or an earlier first
+            hot.shown.pop(oid, None)
+            hot.order = None
+        if hot.copies is not None:
+            sketch = tuple(v >> 16 for v in fp.sketch)  # as the record keeps them
+            hot.copies.add(oid, sketch, pk.facts_of(fp.names, fp.places, fp.numbers))
+        hot.blob = blob
         self._members += 1
         self._seen.put(id_key, slot)
         if url_hash:
@@ -259,7 +279,7 @@ class StoryIndex:
         add = self._buckets.add
         for key in band_ints(fp) if keys is None else keys:
             add(key, slot)
-        return blob, reps
+        return blob, hot
 
     def add_entry(self, e: IndexEntry) -> None:
         """Restore one remembered article (e.g. replayed from a table changelog)."""
@@ -335,6 +355,7 @@ class StoryIndex:
         for i, blob in enumerate(self._stories):
             if blob is None or pk.head(blob)[1] >= cutoff:
                 continue
+            self._hot.drop(self._base + i)
             keep = []
             for m in pk.members(blob):
                 if m.ts >= cutoff:

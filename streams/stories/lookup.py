@@ -16,6 +16,7 @@ from operator import itemgetter
 from streams.stories import packed as pk
 from streams.stories.candidates import KeyBuckets
 from streams.stories.fingerprint import Fingerprint
+from streams.stories.hot import NearCopies
 from streams.stories.text import resemblance
 from streams.stories.verify import (
     MIN_SKETCH,
@@ -61,8 +62,11 @@ def best_story(
     fp: Fingerprint,
     ts: float,
     outlet: int,
+    copies_of: Callable[[int, bytes], NearCopies | None] | None = None,
 ) -> tuple[int | None, bool]:
-    """(slot of the best story scoring over the threshold or None, is a reprint)."""
+    """(slot of the best story scoring over the threshold or None, is a reprint).
+
+    ``copies_of(slot, blob)``: the story's ``NearCopies`` when it keeps one (big stories)."""
     q = Query.of(fp)
     best: tuple[float, int | None, bool] = (SAME_STORY_THRESHOLD, None, False)
     for rank, (slot, _n) in enumerate(ranked):
@@ -75,15 +79,21 @@ def best_story(
         s = score_against(q, sm.tokens, sm.names, sm.places, sm.numbers, gap)
         syn = False
         if rank < SYN_CHECKED and s + 1.0 >= best[0]:
-            syn = near_copy_in(blob, fp, outlet)
+            copies = copies_of(slot, blob) if copies_of is not None else None
+            syn = near_copy_in(blob, fp, outlet, copies)
             s += 1.0 if syn else 0.0
         if s >= best[0] and (s > best[0] or best[1] is None):
             best = (s, slot, syn)
     return best[1], best[2]
 
 
-def near_copy_in(blob: bytes, fp: Fingerprint, outlet: int) -> bool:
-    """Does another outlet's member carry the same wire copy (a reprint)?"""
+def near_copy_in(
+    blob: bytes, fp: Fingerprint, outlet: int, copies: NearCopies | None = None
+) -> bool:
+    """Does another outlet's member carry the same wire copy (a reprint)?
+
+    ``copies``: the story's members indexed by their facts (same answer, without
+    walking every member of a big story)."""
     if len(fp.sketch) < MIN_SKETCH:
         return False
     mine = tuple(v >> 16 for v in fp.sketch)  # as records keep them
@@ -91,6 +101,8 @@ def near_copy_in(blob: bytes, fp: Fingerprint, outlet: int) -> bool:
     # most stories without unpacking a single member
     if not any(struct.pack("<H", v) in blob for v in mine[:3]):
         return False
+    if copies is not None:
+        return copies.any_copy(mine, set(pk.facts_of(fp.names, fp.places, fp.numbers)), outlet)
     have = set(mine)
     facts: set[int] | None = None
     for oid, sketch, start in pk.sketches(blob):

@@ -140,8 +140,8 @@ def score_against(
             s -= 0.1 * min(only_a, only_b, 3)
     same_site = site_conflict = False
     if q.sites:  # most articles name no site: skip the story's tokens
-        site = SITES.get
-        their_sites = {c for t in tokens if (c := site(t)) is not None}
+        their_sites = set(map(SITES.get, tokens))
+        their_sites.discard(None)
         same_site = not q.sites.isdisjoint(their_sites)
         site_conflict = bool(their_sites) and not same_site
     if site_conflict:

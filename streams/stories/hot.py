@@ -1,0 +1,144 @@
+"""Recently touched stories, kept unpacked: what each decision about them would walk. Pure.
+
+A story blob (``packed``) is compact but every read walks its members: the
+representatives behind ``sources``, the near-copy test over every member's sketch.
+In a big story (a syndication storm: the same wire copy in dozens of outlets) that walk
+is most of an article's cost and grows with the story. ``HotStories`` keeps, for the
+last ``cap`` stories touched, that derived state up to date as members are appended, so
+a decision costs the same whatever the story's size. It is a cache: every value is a
+pure function of the blob it was built from (``Hot.blob``, checked by identity), and
+anything that rewrites a blob other than by appending one member drops it.
+
+``NearCopies`` finds a story's members that could be a reprint of an article by the
+facts they state: a reprint states the same facts (Jaccard >= 0.8, ``same_facts``), so
+a member must share at least ``need`` of the article's fact hashes, hence at least one
+of any ``len(facts) - need + 1`` of them: only members filed under the rarest few are
+compared. Members with the same sketch and facts are one group (a storm of identical
+copies is one comparison).
+"""
+
+from __future__ import annotations
+
+from itertools import repeat
+
+from streams.stories import packed as pk
+from streams.stories.decision import Reps, representatives
+from streams.stories.text import resemblance
+from streams.stories.verify import MIN_SKETCH, SYNDICATED_RESEMBLANCE, same_facts
+
+# a story this big is compared through ``NearCopies``; smaller ones are walked (cheaper)
+COPIES_FROM = 8
+_Group = tuple[tuple[int, ...], frozenset[int], set[int]]  # sketch, facts, outlets
+
+
+class NearCopies:
+    __slots__ = ("_by_fact", "_groups", "_keys", "_no_facts")
+
+    def __init__(self) -> None:
+        self._groups: list[_Group] = []
+        self._keys: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
+        self._by_fact: dict[int, list[int]] = {}  # fact hash -> groups stating it
+        self._no_facts: list[int] = []
+
+    @classmethod
+    def of(cls, blob: bytes) -> NearCopies:
+        nc = cls()
+        for oid, sketch, start in pk.sketches(blob):
+            nc.add(oid, sketch, pk.facts_at(blob, start))
+        return nc
+
+    def add(self, oid: int, sketch: tuple[int, ...], facts: tuple[int, ...]) -> None:
+        """One more member: its outlet, 16-bit sketch and fact hashes (as records keep them)."""
+        if len(sketch) < MIN_SKETCH:
+            return  # never a near copy
+        key = (sketch, facts)
+        g = self._keys.get(key)
+        if g is not None:
+            self._groups[g][2].add(oid)
+            return
+        g = self._keys[key] = len(self._groups)
+        fs = frozenset(facts)
+        self._groups.append((sketch, fs, {oid}))
+        if not fs:
+            self._no_facts.append(g)
+        for v in fs:
+            got = self._by_fact.get(v)
+            if got is None:
+                self._by_fact[v] = [g]
+            else:
+                got.append(g)
+
+    def any_copy(self, mine: tuple[int, ...], facts: set[int], outlet: int) -> bool:
+        """``lookup.near_copy_in``'s member test, on the members that can pass it."""
+        if facts:
+            # |A & B| >= 0.8 |A | B| >= 0.8 |A|, and > 0: rounding down only widens the net
+            need = max(1, int(0.8 * len(facts)))
+            by_fact = self._by_fact
+            lists = sorted(map(by_fact.get, facts, repeat(())), key=len)
+            groups: set[int] | list[int] = set().union(*lists[: len(facts) - need + 1])
+        else:
+            groups = self._no_facts  # an empty set equals only an empty set
+        if not groups:
+            return False
+        have = set(mine)
+        n = len(mine)
+        for g in groups:
+            sketch, theirs, oids = self._groups[g]
+            if len(oids) == 1 and outlet in oids:
+                continue
+            if len(have.intersection(sketch)) / min(n, len(sketch)) < SYNDICATED_RESEMBLANCE:
+                continue
+            if resemblance(mine, sketch) < SYNDICATED_RESEMBLANCE:
+                continue
+            if same_facts(facts, set(theirs)):
+                return True
+        return False
+
+
+class Hot:
+    """One story's derived state, valid for exactly ``blob``."""
+
+    __slots__ = ("blob", "copies", "order", "reps", "shown")
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+        self.reps: Reps | None = None
+        # outlet -> (article id, URL) of its member in ``sources``; order: outlets as listed
+        self.shown: dict[int, tuple[str, str]] = {}
+        self.order: list[int] | None = None
+        self.copies: NearCopies | None = None
+
+    def representatives(self) -> Reps:
+        if self.reps is None:
+            self.reps = representatives(self.blob)
+        return self.reps
+
+
+class HotStories:
+    """slot -> ``Hot`` for the ``cap`` stories touched last (least recently used dropped)."""
+
+    __slots__ = ("_cap", "_hot")
+
+    def __init__(self, cap: int = 2048) -> None:
+        self._cap = cap
+        self._hot: dict[int, Hot] = {}
+
+    def get(self, slot: int, blob: bytes) -> Hot:
+        """The story's entry, fresh if ``blob`` is not what it was built from."""
+        hot = self._hot.pop(slot, None)
+        if hot is None or hot.blob is not blob:
+            hot = Hot(blob)
+            if len(self._hot) >= self._cap:
+                del self._hot[next(iter(self._hot))]
+        self._hot[slot] = hot  # most recent last
+        return hot
+
+    def peek(self, slot: int, blob: bytes) -> Hot | None:
+        hot = self._hot.get(slot)
+        return hot if hot is not None and hot.blob is blob else None
+
+    def drop(self, slot: int) -> None:
+        self._hot.pop(slot, None)
+
+    def clear(self) -> None:
+        self._hot.clear()
