@@ -10,7 +10,7 @@ make every lookup cost as much as the index is large.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from streams.stories.hashslots import HashSlots
 
@@ -23,19 +23,36 @@ class KeyBuckets:
         self._single = HashSlots()
         self._multi: dict[int, array[int]] = {}
 
+    @property
+    def multi_get(self) -> Callable[[int], array[int] | None]:
+        """key -> all stories filed under it (oldest first), for keys of several stories."""
+        return self._multi.get
+
+    @property
+    def single_get(self) -> Callable[[int], int | None]:
+        """key -> its one story, for keys of one story (when ``multi_get`` has none)."""
+        return self._single.get
+
     def add(self, key: int, slot: int) -> None:
-        bucket = self._multi.get(key)
-        if bucket is not None:
-            if bucket[-1] == slot or slot in bucket[-self.keep :]:
-                return
-            bucket.append(slot)
-            if len(bucket) >= 2 * self.keep:  # trim in batches: one copy per `keep` appends
-                del bucket[: len(bucket) - self.keep]
-            return
-        old = self._single.setdefault(key, slot)
-        if old is not None and old != slot:
-            self._single.pop(key)
-            self._multi[key] = array("I", (old, slot))
+        self.add_all((key,), slot)
+
+    def add_all(self, keys: Iterable[int], slot: int) -> None:
+        """File ``slot`` under each key."""
+        multi, keep = self._multi, self.keep
+        setdefault = self._single.setdefault
+        for key in keys:
+            bucket = multi.get(key)
+            if bucket is not None:
+                if bucket[-1] == slot or slot in bucket[-keep:]:
+                    continue
+                bucket.append(slot)
+                if len(bucket) >= 2 * keep:  # trim in batches: one copy per `keep` appends
+                    del bucket[: len(bucket) - keep]
+                continue
+            old = setdefault(key, slot)
+            if old is not None and old != slot:
+                self._single.pop(key)
+                multi[key] = array("I", (old, slot))
 
     def recent(self, key: int) -> array[int]:
         """Stories filed under ``key``, newest first, at most ``keep``."""

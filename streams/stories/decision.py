@@ -64,6 +64,24 @@ def add_representative(reps: Reps, start: int, ts: float, oid: int, syn: bool) -
         reps[oid] = (*cur[:3], ts)
 
 
+def listed_sources(
+    blob: bytes, reps: Reps, order: list[int], outlets: list[str], shown: dict[int, Source]
+) -> tuple[list[Source], int]:
+    """(``sources`` in ``order``, how many are not syndicated); ``shown``: outlet -> its
+    Source when already built (filled in as built)."""
+    sources = []
+    independent = 0
+    for oid in order:
+        src = shown.get(oid)
+        if src is None:
+            start, ts, member_syn, _first = reps[oid]
+            aid, url = pk.ids_at(blob, start)
+            src = shown[oid] = Source(outlets[oid], url, aid, member_syn, _iso(ts))
+        sources.append(src)
+        independent += not src.syndicated
+    return sources, independent
+
+
 def listed(reps: Reps) -> list[int]:
     """Outlets in the order ``sources`` lists them: by their first time, then by where
     their shown member is."""
@@ -83,25 +101,12 @@ def decide(
     """The decision about one article, now in ``blob`` (``reps``: its representatives, when
     the caller has them already; ``hot``: the story's cached state, built from ``blob``)."""
     if hot is not None:
-        reps = hot.representatives()
-        order = hot.order
-        if order is None:
-            order = hot.order = listed(reps)
-        shown = hot.shown
+        sources, independent = hot.listed(outlets)
+        sources = list(sources)
     else:
         if reps is None:
             reps = representatives(blob)
-        order = listed(reps)
-        shown = {}
-    sources = []
-    independent = 0
-    for oid in order:
-        start, ts, member_syn, _first = reps[oid]
-        ids = shown.get(oid)
-        if ids is None:
-            ids = shown[oid] = pk.ids_at(blob, start)
-        sources.append(Source(outlets[oid], ids[1], ids[0], member_syn, _iso(ts)))
-        independent += not member_syn
+        sources, independent = listed_sources(blob, reps, listed(reps), outlets, {})
     first = pk.head(blob)[0]
     return StoryDecision(
         story_id=pk.story_id(blob),

@@ -68,9 +68,16 @@ class HashSlots:
     def setdefault(self, key: int, value: int) -> int | None:
         """The value under ``key``; if there is none, store ``value`` and return None."""
         i = self._find(key)
-        if self._keys[i] == key:
+        keys = self._keys
+        if keys[i] == key:
             return self._vals[i]
-        self.put(key, value)
+        if key == _EMPTY:
+            raise ValueError("key 0 is reserved")
+        keys[i] = key
+        self._vals[i] = value
+        self._size += 1
+        if self._size > self._limit:
+            self._resize(self._cap + self._cap // 2)
         return None
 
     def pop(self, key: int) -> int | None:

@@ -22,7 +22,8 @@ from __future__ import annotations
 from itertools import repeat
 
 from streams.stories import packed as pk
-from streams.stories.decision import Reps, representatives
+from streams.events import Source
+from streams.stories.decision import Reps, listed, listed_sources, representatives
 from streams.stories.text import resemblance
 from streams.stories.verify import MIN_SKETCH, SYNDICATED_RESEMBLANCE, same_facts
 
@@ -98,20 +99,38 @@ class NearCopies:
 class Hot:
     """One story's derived state, valid for exactly ``blob``."""
 
-    __slots__ = ("blob", "copies", "order", "reps", "shown")
+    __slots__ = ("_sources", "blob", "copies", "order", "reps", "shown")
 
     def __init__(self, blob: bytes) -> None:
         self.blob = blob
         self.reps: Reps | None = None
-        # outlet -> (article id, URL) of its member in ``sources``; order: outlets as listed
-        self.shown: dict[int, tuple[str, str]] = {}
-        self.order: list[int] | None = None
+        self.order: list[int] | None = None  # outlets as ``sources`` lists them
+        # outlet -> its Source (read-only: decisions about one story share them)
+        self.shown: dict[int, Source] = {}
+        self._sources: tuple[list[Source], int] | None = None
         self.copies: NearCopies | None = None
 
     def representatives(self) -> Reps:
         if self.reps is None:
             self.reps = representatives(self.blob)
         return self.reps
+
+    def listed(self, outlets: list[str]) -> tuple[list[Source], int]:
+        """(``sources``, how many independent), as ``decision.decide`` lists them."""
+        if self._sources is None:
+            reps = self.representatives()
+            if self.order is None:
+                self.order = listed(reps)
+            self._sources = listed_sources(self.blob, reps, self.order, outlets, self.shown)
+        return self._sources
+
+    def changed(self, oid: int, *, shown: bool, order: bool) -> None:
+        """Outlet ``oid``'s shown member (``shown``) or the outlets' order changed."""
+        self._sources = None
+        if shown:
+            self.shown.pop(oid, None)
+        if order:
+            self.order = None
 
 
 class HotStories:

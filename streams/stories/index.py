@@ -261,13 +261,12 @@ class StoryIndex:
         add_representative(reps, len(blob) - len(rec), e.published_ts, oid, e.syndicated)
         if cur is None:  # a new outlet: listed last when its first time is the latest
             order = hot.order
-            if order is not None and order and reps[order[-1]][3] > e.published_ts:
-                hot.order = None
-            elif order is not None:
-                order.append(oid)
+            late = order is not None and (not order or reps[order[-1]][3] <= e.published_ts)
+            hot.changed(oid, shown=False, order=not late)
+            if late:
+                order.append(oid)  # type: ignore[union-attr]
         elif shown or reps[oid][3] != cur[3]:  # another member shown, or an earlier first
-            hot.shown.pop(oid, None)
-            hot.order = None
+            hot.changed(oid, shown=shown, order=True)
         if hot.copies is not None:
             sketch = tuple(v >> 16 for v in fp.sketch)  # as the record keeps them
             hot.copies.add(oid, sketch, pk.facts_of(fp.names, fp.places, fp.numbers))
@@ -276,9 +275,7 @@ class StoryIndex:
         self._seen.put(id_key, slot)
         if url_hash:
             self._seen.put(url_hash, slot)
-        add = self._buckets.add
-        for key in band_ints(fp) if keys is None else keys:
-            add(key, slot)
+        self._buckets.add_all(band_ints(fp) if keys is None else keys, slot)
         return blob, hot
 
     def add_entry(self, e: IndexEntry) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, filterfalse, islice
 
 _HEAD = struct.Struct("<dddIBBBBB")  # first, min, last, members, nt, nn, np, nnum, len(sid)
 _REC = struct.Struct("<HdHBIIQBBBBH")  # len, ts, outlet, flags, th, xh, urlh, nsk, nf, nfig, la, lu
@@ -78,12 +78,20 @@ _URL_HEADS = ("", "https://", "https://www.", "http://", "http://www.")
 
 
 def encode_url(url: str) -> bytes:
-    """The URL without its common head (one byte says which), at most 65 534 bytes."""
-    code = max(
-        (i for i, head in enumerate(_URL_HEADS) if url.startswith(head)),
-        key=lambda i: len(_URL_HEADS[i]),
-    )
-    return bytes((code,)) + url[len(_URL_HEADS[code]) :].encode()[:65533] if url else b""
+    """The URL without its common head (one byte says which: the longest that matches),
+    at most 65 534 bytes."""
+    if not url:
+        return b""
+    if url.startswith("https://"):
+        code = 2 if url.startswith("www.", 8) else 1
+    elif url.startswith("http://"):
+        code = 4 if url.startswith("www.", 7) else 3
+    else:
+        code = 0
+    return _URL_CODES[code] + url[len(_URL_HEADS[code]) :].encode()[:65533]
+
+
+_URL_CODES = [bytes((i,)) for i in range(len(_URL_HEADS))]
 
 
 def decode_url(raw: bytes) -> str:
@@ -94,7 +102,10 @@ def facts_of(
     names: tuple[int, ...], places: tuple[int, ...], numbers: tuple[int, ...]
 ) -> tuple[int, ...]:
     """16-bit hashes of what a text states: enough to tell a reprint from a template."""
-    return tuple(dict.fromkeys(v & 0xFFFF for v in (*names, *places, *numbers)))[:MAX_FACTS]
+    return tuple(dict.fromkeys(map(_LOW16, chain(names, places, numbers))))[:MAX_FACTS]
+
+
+_LOW16 = (0xFFFF).__and__
 
 
 def record(
@@ -162,6 +173,27 @@ def summary(blob: bytes) -> Summary:
     ints = struct.unpack_from(f"<{nt + nn + np_ + nnum}I", blob, _HEAD.size + ls)
     a, b, c = nt, nt + nn, nt + nn + np_
     return Summary(ints[:a], ints[a:b], ints[b:c], ints[c:])
+
+
+_UINTS: dict[int, struct.Struct] = {}
+
+
+def _uints(n: int) -> struct.Struct:
+    st = _UINTS.get(n)
+    if st is None:
+        st = _UINTS[n] = struct.Struct(f"<{n}I")
+    return st
+
+
+def scoring_view(
+    blob: bytes,
+) -> tuple[float, float, int, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """(min time, last time, members, tokens, names, places, numbers): what the verifier
+    reads of a candidate story, in one unpack."""
+    _first, lo, hi, n, nt, nn, np_, nnum, ls = _HEAD.unpack_from(blob)
+    ints = _uints(nt + nn + np_ + nnum).unpack_from(blob, _HEAD.size + ls)
+    a, b, c = nt, nt + nn, nt + nn + np_
+    return lo, hi, n, ints[:a], ints[a:b], ints[b:c], ints[c:]
 
 
 def members_offset(blob: bytes) -> int:
@@ -276,9 +308,18 @@ def with_member(blob: bytes, rec: bytes, ts: float, fp_parts: tuple[tuple[int, .
     if n == 0:
         sm = Summary(*(p[:cap] for p, cap in zip(parts, _CAPS, strict=True)))
     else:
-        ints = struct.unpack_from(f"<{nt + nn + np_ + nnum}I", blob, off)
+        ints = _uints(nt + nn + np_ + nnum).unpack_from(blob, off)
         a, b, c = nt, nt + nn, nt + nn + np_
-        sm = merged(Summary(ints[:a], ints[a:b], ints[b:c], ints[c:]), *parts)
+        old = Summary(ints[:a], ints[a:b], ints[b:c], ints[c:])
+        sm = merged(old, *parts)
+        if (
+            sm.tokens is old.tokens
+            and sm.names is old.names
+            and sm.places is old.places
+            and sm.numbers is old.numbers
+        ):  # the summary did not grow: only the header changes
+            head = _HEAD.pack(first, lo, hi, n + 1, nt, nn, np_, nnum, ls)
+            return b"".join((head, memoryview(blob)[_HEAD.size :], rec))
     sid = blob[_HEAD.size : off].decode()
     return build(sid, first, lo, hi, n + 1, sm, blob[moff:] + rec)
 
@@ -293,8 +334,7 @@ def merged(old: Summary, tokens: tuple, names: tuple, places: tuple, numbers: tu
     def grow(have: tuple[int, ...], new: tuple[int, ...], cap: int) -> tuple[int, ...]:
         if len(have) >= cap:
             return have
-        seen = set(have)
-        add = [v for v in dict.fromkeys(new) if v not in seen]
+        add = list(filterfalse(set(have).__contains__, dict.fromkeys(new)))
         return have + tuple(islice(add, cap - len(have))) if add else have
 
     return Summary(

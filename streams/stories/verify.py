@@ -120,19 +120,24 @@ def score_against(
     """How strongly one article (``q``) matches a text's features (distinct values each)."""
     if not q.tokens or not tokens:
         return 0.0
+    # (conditionals in place of min(): the same ints, without a call each)
+    nq, nt = len(q.tokens), len(tokens)
     shared = len(q.tokens.intersection(tokens))
-    overlap = shared / min(len(q.tokens), len(tokens))
-    jaccard = shared / (len(q.tokens) + len(tokens) - shared)
+    overlap = shared / (nq if nq < nt else nt)
+    jaccard = shared / (nq + nt - shared)
     s = 0.45 * overlap + 0.45 * jaccard
-    shared_names = len(q.names.intersection(names))
-    shared_places = len(q.places.intersection(places))
-    shared_numbers = len(q.numbers.intersection(numbers))
-    s += W_NAME * min(shared_names, 3) + W_PLACE * min(shared_places, 2)
-    s += 0.06 * min(shared_numbers, 2)
+    shared_names = len(q.names.intersection(names)) if q.names else 0
+    shared_places = len(q.places.intersection(places)) if q.places else 0
+    shared_numbers = len(q.numbers.intersection(numbers)) if q.numbers else 0
+    s += W_NAME * (shared_names if shared_names < 3 else 3) + W_PLACE * (
+        shared_places if shared_places < 2 else 2
+    )
+    s += 0.06 * (shared_numbers if shared_numbers < 2 else 2)
     if q.places and places and not shared_places:
         s -= 1.0  # two cities, two events: this alone should keep them apart
     if q.names and names and not shared_names:
-        s -= 0.2 + 0.15 * min(len(q.names), len(names))
+        na, nb = len(q.names), len(names)
+        s -= 0.2 + 0.15 * (na if na < nb else nb)
     else:
         # each side naming people or firms the other does not: two parties, two events
         only_a, only_b = len(q.names) - shared_names, len(names) - shared_names
