@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from itertools import repeat
 
-from streams.stories import packed as pk
 from streams.events import Source
+from streams.stories import packed as pk
 from streams.stories.decision import Reps, listed, listed_sources, representatives
 from streams.stories.text import resemblance
 from streams.stories.verify import MIN_SKETCH, SYNDICATED_RESEMBLANCE, same_facts
