@@ -23,7 +23,7 @@ ALERT_SCHEMA_VERSION = 1
 DEADLETTER_SCHEMA_VERSION = 1
 # stories-in (internal) carries batches of UnderstoodArticle since version 2
 UNDERSTOOD_BATCH_SCHEMA_VERSION = 2
-MAX_BATCH_BYTES = 512 * 1024  # well under a broker's default 1 MiB message limit
+MAX_BATCH_BYTES = 256 * 1024  # well under a broker's default 1 MiB message limit
 
 ArticleKind = Literal["new", "updated"]
 

@@ -51,6 +51,12 @@ def transport_options(settings: Settings) -> dict[str, Any]:
         "broker_commit_interval": 1.0,
         "producer_acks": -1,
         "producer_linger_ms": 1,
+        # aiokafka keeps one open batch per partition and makes a send wait while a full
+        # one drains: with 16 KiB batches a burst of table writes to a changelog partition
+        # waits a produce round trip every ~16 records. 512 KiB holds a whole stories-in
+        # batch's writes (and stays under a broker's default 1 MiB message limit).
+        "producer_max_batch_size": 512 * 1024,
+        "producer_max_request_size": 4 * 1024 * 1024,
         "autodiscover": False,
         "logging_config": None,
     }
@@ -80,6 +86,10 @@ def create_app(settings: Settings, worker_index: int = 0) -> NewsApp:
         web_host="127.0.0.1",
     )
     app.fetch_max_wait_ms = settings.fetch_max_wait_ms
+    # faust buffers table writes (its changelog sends) and, past 100 pending, makes the
+    # stream wait for them one by one; a batch of the understand stage writes up to
+    # batch_max at once, which is expected, not a sign of a stuck producer
+    app.producer.buffer.max_messages = max(100, 4 * settings.batch_max)
     app.settings = settings
     app.names = topic_names(settings)
     from streams.worker import agents, web
