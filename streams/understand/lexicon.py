@@ -13,8 +13,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import ahocorasick
-
 
 class _NotWord(dict[int, int]):
     """``str.translate`` table: every character that is not alphanumeric becomes a space,
@@ -57,77 +55,30 @@ class Lexicon:
         # per thread, for the text being read: its keys, and where keys start words in it
         # (shared by all indexes, so each is found once per article)
         self._text = threading.local()
-        self._automaton: Any = None  # of every key (_build), made again when keys change
 
     def starts(self, low: str, key: str) -> list[int]:
         """Where ``key`` starts a word of ``low`` (and ends it, unless it is a prefix)."""
         t = self._state(low)
-        found: dict[str, list[int]] | None = t.found
-        if found is None:
+        got: list[int] | None = t.starts.get(key)
+        if got is None:
             spaced = t.spaced
             if spaced is None:
                 spaced = t.spaced = " " + low.translate(NOT_WORD) + " "
-            if key in _COMMON:
-                # a function word alone need not pay for the pass over every key
-                got: list[int] | None = t.starts.get(key)
-                if got is None:
-                    got = t.starts[key] = _spaced_starts(spaced, key, key not in self.prefixes)
-                return got
-            found = t.found = self._scan(spaced)
-        got = found.get(key)
-        if got is None:
-            if key not in _COMMON:
-                return _NONE  # the scan found every other key
-            got = t.starts.get(key)
-            if got is None:
-                got = t.starts[key] = _spaced_starts(t.spaced, key, key not in self.prefixes)
+            got = t.starts[key] = _spaced_starts(spaced, key, key not in self.prefixes)
         return got
-
-    def _scan(self, spaced: str) -> dict[str, list[int]]:
-        """Where every key but the common function words starts a word of ``spaced``: one
-        Aho-Corasick pass (C) over the text instead of a ``find`` loop (~0.6 us per KB
-        each) per key looked up. A whole-word key is searched as " key ", a prefix key
-        as " key"."""
-        automaton = self._automaton
-        if automaton is None:
-            automaton = self._build()
-        out: dict[str, list[int]] = {}
-        get = out.get
-        for end, (key, back) in automaton.iter(spaced):
-            got = get(key)
-            if got is None:
-                out[key] = [end - back]
-            else:
-                got.append(end - back)
-        return out
-
-    def _build(self) -> Any:
-        automaton = ahocorasick.Automaton()
-        prefixes = self.prefixes
-        for w in self.words:
-            if w not in prefixes and w not in _COMMON:
-                automaton.add_word(" " + w + " ", (w, len(w) + 1))
-        for w in prefixes:
-            if w not in _COMMON:
-                automaton.add_word(" " + w, (w, len(w)))
-        if len(automaton) == 0:
-            automaton.add_word("\x00", ("", 0))  # an empty automaton cannot be searched
-        automaton.make_automaton()
-        self._automaton = automaton
-        return automaton
 
     def _state(self, low: str) -> Any:
         """This thread's per-text caches, started afresh for a new text."""
         t = self._text
         if getattr(t, "low", None) is not low:
-            t.low, t.starts, t.spaced, t.found = low, {}, None, None
+            t.low, t.starts, t.spaced = low, {}, None
         return t
 
     def prime(self, low: str, spaced: str) -> None:
         """Hand over ``" " + low.translate(NOT_WORD) + " "`` when the caller already has
         it (``Doc`` translates the text once for its words), so it is not made twice."""
         t = self._text
-        t.low, t.starts, t.spaced, t.found = low, {}, spaced, None
+        t.low, t.starts, t.spaced = low, {}, spaced
 
     def anchor_starts(self, low: str, anchor: str) -> list[int]:
         """Where ``anchor`` (longer than its key) starts a word of ``low``: one C-level
@@ -141,15 +92,12 @@ class Lexicon:
 
     def add(self, key: str, prefix: bool) -> None:
         if not prefix:
-            if key not in self.words:
-                self.words.add(key)
-                self._automaton = None
-                self._text = threading.local()
+            self.words.add(key)
+            self._text = threading.local()
             return
         if key in self.prefixes:
             return
         self.prefixes.add(key)
-        self._automaton = None
         self._lengths = sorted({len(p) for p in self.prefixes})
         self._heads = {p[:2] for p in self.prefixes}
         self._forget()  # learnt words may start with the new prefix
@@ -189,13 +137,6 @@ class Lexicon:
         if len(seen) > _SEEN_MAX:
             self._forget()  # a long-running worker meets ever new words: start afresh
 
-
-# keys so common in any English text that a pass reporting each of their occurrences costs
-# more than looking for them on their own, when an index needs them
-_COMMON_TEXT = """the a an in to of on and at for with by from is was were are be been it as
-    that this up off over or its his her their has have had not but he she they we"""
-_COMMON = frozenset(_COMMON_TEXT.split())
-_NONE: list[int] = []  # shared: callers read what ``starts`` returns, never change it
 
 _Learnt = tuple[set[str], dict[str, tuple[str, ...]], set[str]]
 

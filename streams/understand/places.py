@@ -104,20 +104,24 @@ def find_places(doc: Doc, evidence_sentences: set[int]) -> list[Place]:
             if not ok:
                 continue
             kind = entry.kind
-            suffix = _SUFFIX.match(text, end)
             shown = entry.name
-            if suffix and kind == "city":
-                kind, shown, end = "region", f"{entry.name} {suffix.group(1).lower()}", suffix.end()
+            if kind == "city":
+                suffix = _suffix(text, end)
+                if suffix:
+                    kind, shown, end = "region", f"{shown} {suffix.group(1).lower()}", suffix.end()
             role: Literal["event", "mentioned"] = "mentioned"
-            if locative and doc.sentence(start)[0] in evidence_sentences:
+            if locative and evidence_sentences and doc.sentence(start)[0] in evidence_sentences:
                 if _word_before(text, start) not in _OBSERVERS:
                     role = "event"
-            elif text[max(0, start - 2) : start] == ", " and last_event_end == start - 2:
+            elif last_event_end == start - 2 and text[max(0, start - 2) : start] == ", ":
                 role = "event"  # "in Izhevsk, Russia": the country of an event place
             if role == "event":
                 last_event_end = end
+            old = found.get(shown)
+            if old is not None and (old.role != "mentioned" or role != "event"):
+                continue  # named before, and this mention would not replace it
             field, fs, fe = doc.local(start, end)
-            place = Place(
+            found[shown] = Place(
                 shown,
                 entry.country_code,
                 entry.lat,
@@ -129,10 +133,23 @@ def find_places(doc: Doc, evidence_sentences: set[int]) -> list[Place]:
                 fs,
                 fe,
             )
-            old = found.get(shown)
-            if old is None or (old.role == "mentioned" and role == "event"):
-                found[shown] = place
     return sorted(found.values(), key=lambda p: (p.role != "event", p.field != "title", p.start))
+
+
+# what a ``_SUFFIX`` word can start with (IGNORECASE: "ſ" is an "s")
+_SUFFIX_FIRST = frozenset("ropgdsROPGDS\u017f")
+
+
+def _suffix(text: str, end: int) -> re.Match[str] | None:
+    """``_SUFFIX.match(text, end)``, without the regex call when the next character is
+    not white space or the word after it cannot be a suffix (most places)."""
+    c = text[end : end + 1]
+    if c != " " and c != "\t":
+        return None
+    c = text[end + 1 : end + 2]
+    if c in _SUFFIX_FIRST or c == " " or c == "\t":
+        return _SUFFIX.match(text, end)
+    return None
 
 
 def _runs(text: str, spaced: str) -> list[re.Match[str]]:
