@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from streams.errors import InputError
@@ -179,15 +180,18 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
     body_words = tx.words(doc.text)
     body_low = " ".join(body_words).lower()
     lede = " ".join(doc.text.split(None, LEDE_WORDS)[:LEDE_WORDS])
-    lede_words = tx.words(lede)
-    title_words = tx.words(doc.title)
-    runs = tx.capitalised_runs(lede)
+    # one scan each of the lede and the title gives their words and their runs
+    lede_pairs = tx.word_pairs(lede)
+    lede_words = list(map(_WORD_OF, lede_pairs))
+    title_pairs = tx.word_pairs(doc.title)
+    title_words = list(map(_WORD_OF, title_pairs))
+    runs = tx.runs_of(lede_pairs)
     if not tx.is_title_case_words(title_words):
-        runs = tx.capitalised_runs(doc.title) + runs
+        runs = tx.runs_of(title_pairs) + runs
     # a lone sentence opener is dropped as an ordinary word, but headlines and ledes
     # often open on the place ("Chernihiv strike: ...")
     for opener in (title_words[:1], lede_words[:1]):
-        if opener and opener[0][0].isupper() and big_city_key(opener[0]) is not None:
+        if opener and opener[0][0].isupper() and _big_city(opener[0]) is not None:
             runs.append(opener[0])
     given = [p for p in doc.places if not p.startswith("cc:")]
     given_cities = [_city(p) for p in given]
@@ -209,29 +213,26 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
     # tokens say what happened; who and where are compared separately
     named = place_words | set(name_words)
     head_words = title_words + lede_words
-    head_low = _lowered(head_words)
     stem_hashes = [h for s, h in tx.keyword_hashes(head_words) if s not in named]
-    numbers: list[int] = []
-    for w, low in zip(head_words, head_low, strict=True):
-        if w[0].isdigit() or low in tx.NUMBER_WORDS:
-            v = tx.number_value(w)
-            if v is not None and not tx.is_year(v):
-                # 32 bits: numbers are only compared for equality, and records pack them as I
-                numbers.append(round(v * 10) & 0xFFFFFFFF)
+    numbers = tx.number_codes(head_words)
     if body_words:
         lowered = body_low.split(" ", SKETCH_WORDS)[:SKETCH_WORDS]
     else:
         lowered = _lowered(title_words[:SKETCH_WORDS])
     return Fingerprint(
         tokens=_distinct(stem_hashes, MAX_TOKENS),
-        names=_distinct([tx.h32(n) for n in name_words], MAX_NAMES),
-        places=_distinct([tx.h32(p) for p in place_ids], MAX_PLACES),
+        names=_distinct(list(map(tx.h32, name_words)), MAX_NAMES),
+        places=_distinct(list(map(tx.h32, place_ids)), MAX_PLACES),
         numbers=_distinct(numbers, MAX_NUMBERS),
         sketch=tx.sketch(lowered, SKETCH_K),
         title_hash=tx.h32(" ".join(title_words).lower()),
         text_hash=tx.h32(body_low),
-        cued=not FOLLOW_UP_WORDS.isdisjoint(head_low),
+        cued=not FOLLOW_UP_WORDS.isdisjoint(_lowered(head_words)),
     )
+
+
+_WORD_OF = itemgetter(1)
+_big_city = lru_cache(maxsize=8192)(big_city_key)  # headline openers repeat
 
 
 def band_ints(fp: Fingerprint) -> list[int]:

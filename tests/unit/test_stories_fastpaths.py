@@ -174,3 +174,46 @@ def test_fingerprint_dicts_of_older_workers_still_read() -> None:
         fingerprint_from_dict({**older, "tokens": ["x"]})
     with pytest.raises(InputError):
         fingerprint_from_dict({**older, "sketch": 5})
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_ascii_texts_scan_to_the_same_words_and_runs(text: str) -> None:
+    assert tx.words(text) == tx._WORD.findall(text)
+    assert tx.word_pairs(text) == tx._WORD_AFTER.findall("   " + text)
+
+
+def _runs_by_word(text: str) -> list[str]:
+    """``capitalised_runs`` as it was written first: one word at a time."""
+    runs: list[str] = []
+    current: list[str] = []
+    current_opens = False
+    for i, (gap, w) in enumerate(tx._WORD_AFTER.findall("   " + text)):
+        if w[0].isupper() and w.lower() not in tx.STOPWORDS:
+            if current and not tx._BREAKS.isdisjoint(gap):
+                if not current_opens or len(current) > 1:
+                    runs.append(" ".join(current))
+                current = []
+            if not current:
+                tail = gap.rstrip()
+                current_opens = i == 0 or (tail != "" and tail[-1] in tx._ENDERS)
+            current.append(w)
+        elif current:
+            if not current_opens or len(current) > 1:
+                runs.append(" ".join(current))
+            current = []
+    if current and (not current_opens or len(current) > 1):
+        runs.append(" ".join(current))
+    return runs
+
+
+_RUNS_ALPHABET = st.sampled_from(
+    ["Kyiv", "The", "in", "Paris", "U.S.", "A", "THE", "Mayor", "Éva", "12", ",", ".", ":",
+     " ", "  ", "(", ")", "\n", ". ", ";", "'", '"', "-", "’s", "x"]
+)  # fmt: skip
+
+
+@settings(max_examples=500)
+@given(st.lists(_RUNS_ALPHABET, max_size=30).map("".join))
+def test_runs_found_in_word_codes_equal_the_word_by_word_walk(text: str) -> None:
+    assert tx.capitalised_runs(text) == _runs_by_word(text)
