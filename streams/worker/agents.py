@@ -84,7 +84,7 @@ def register(app: NewsApp) -> None:
     alert_states = AlertStateTable(app, settings.alerts_file)
     batch_max, batch_within = settings.batch_max, settings.batch_within_ms / 1000
 
-    async def to_deadletter(stage: str, event: Any, exc: BaseException, value: Any = None) -> None:
+    def to_deadletter(stage: str, event: Any, exc: BaseException, value: Any = None) -> None:
         msg = event.message
         DEAD_LETTERS.labels(stage).inc()
         log.warning(
@@ -108,7 +108,8 @@ def register(app: NewsApp) -> None:
             key=event.key,
             value=value,
         )
-        await deadletters.send(key=event.key, value=dumps(record))
+        # buffered, not awaited: delivered before the offset of ``event`` is committed
+        deadletters.send_soon(key=event.key, value=dumps(record))
 
     def understand_one(event: Any) -> bytes | None:
         """The stories-in item for one article, or None for an exact repeat."""
@@ -148,13 +149,15 @@ def register(app: NewsApp) -> None:
                     if item is not None:
                         items.append(item)
                 except Exception as exc:  # one bad message must not stop the stream
-                    await to_deadletter("worker.understand", event, _reason(exc))
+                    to_deadletter("worker.understand", event, _reason(exc))
                 finally:
                     understand_s.observe(time.perf_counter() - t0)
-            # sent before the batch is acknowledged: its offsets are committed only after
-            # the producer has flushed these records (at-least-once)
+            # No await in this body: faust's take buffer acknowledges the whole batch on
+            # the way out, even when cancelled (a stop, a rebalance) mid-body, so an await
+            # here could let a batch be committed without its record. Buffered sends are
+            # handed to the producer before any commit (streams/worker/transport.py).
             for record in pack_batches(items):
-                await stories_in.send(value=record)
+                stories_in.send_soon(value=record)
 
     async def publish_event(ev: EnrichedEvent) -> None:
         body, key = dumps(ev), ev.story_id.encode()
@@ -228,14 +231,14 @@ def register(app: NewsApp) -> None:
             try:
                 raw_items = unpack_batch(event.value)
             except SchemaError as exc:
-                await to_deadletter("worker.stories", event, exc)
+                to_deadletter("worker.stories", event, exc)
                 continue
             for raw in raw_items:
                 t0 = time.perf_counter()
                 try:
                     await decide_one(from_dict(UnderstoodArticle, raw), event.message.offset)
                 except Exception as exc:  # the rest of the batch goes on
-                    await to_deadletter("worker.stories", event, _reason(exc), dumps(raw))
+                    to_deadletter("worker.stories", event, _reason(exc), dumps(raw))
                 finally:
                     stories_s.observe(time.perf_counter() - t0)
 

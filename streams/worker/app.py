@@ -21,6 +21,7 @@ from faust.transport.drivers import TRANSPORTS
 
 from streams.settings import Settings
 from streams.topics import TopicNames, topic_names
+from streams.worker.transport import SendCounter
 
 TRANSPORTS.aliases["newsstream"] = "streams.worker.transport:Transport"
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings, worker_index: int = 0) -> NewsApp:
     # stream wait for them one by one; a batch of the understand stage writes up to
     # batch_max at once, which is expected, not a sign of a stuck producer
     app.producer.buffer.max_messages = max(100, 4 * settings.batch_max)
+    SendCounter(app.producer.buffer)  # commits wait for exactly the sends before them
     app.settings = settings
     app.names = topic_names(settings)
     from streams.worker import agents, web
