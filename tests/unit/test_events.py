@@ -14,8 +14,12 @@ from streams.events import (
     Figure,
     SchemaError,
     Source,
+    UnderstoodArticle,
     dumps,
+    from_dict,
     loads,
+    pack_batches,
+    unpack_batch,
 )
 from streams.kafka import MAX_DEADLETTER_VALUE, dead_letter
 from streams.schemas.generate import SCHEMAS, render
@@ -111,3 +115,40 @@ def test_dead_letter_keeps_payload_and_reason_but_truncates_huge() -> None:
     assert len(rec.value) == MAX_DEADLETTER_VALUE
     assert (rec.error, rec.error_type, rec.offset) == ("bad", "ValueError", 5)
     validate("deadletter", orjson.loads(dumps(rec)))
+
+
+def test_stories_in_batches_round_trip_and_split_by_size() -> None:
+    items = [
+        dumps(
+            UnderstoodArticle(
+                article=article(article_id=f"a{i}"), understood_at="2026-01-01T00:00:00Z"
+            )
+        )
+        for i in range(50)
+    ]
+    one = pack_batches(items)
+    assert len(one) == 1
+    back = [from_dict(UnderstoodArticle, d) for d in unpack_batch(one[0])]
+    assert [u.article.article_id for u in back] == [f"a{i}" for i in range(50)]
+    # a size cap splits the batch in order; an item larger than the cap travels alone
+    small = pack_batches(items, max_bytes=3 * len(items[0]))
+    assert len(small) > 1 and all(len(r) <= 3 * len(items[0]) + 64 for r in small)
+    assert [d["article"]["article_id"] for r in small for d in unpack_batch(r)] == [
+        f"a{i}" for i in range(50)
+    ]
+    assert len(pack_batches(items[:2], max_bytes=10)) == 2
+    assert pack_batches([]) == []
+
+
+def test_stories_in_reads_single_items_of_version_1_and_refuses_the_rest() -> None:
+    old = orjson.loads(dumps(UnderstoodArticle(article=article(article_id="x"))))
+    assert unpack_batch(orjson.dumps(old)) == [old]
+    for raw, message in [
+        (b"[]", "expected an object"),
+        (b"{nope", "not JSON"),
+        (b'{"schema_version": 3, "items": []}', "unsupported schema_version"),
+        (b'{"schema_version": 2}', "without an 'items' list"),
+    ]:
+        with pytest.raises(SchemaError, match=message):
+            unpack_batch(raw)
+    assert unpack_batch(pack_batches([b'{"bad": 1}'])[0]) == [{"bad": 1}]
