@@ -13,6 +13,7 @@ operations.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from streams.events import Category, Evidence
@@ -41,6 +42,8 @@ class Classifier:
         # per category, an index per cue group ("" for its blocks): each is read only when a
         # match of the category needs it, and only near such matches
         self._context: list[dict[str, AnchorIndex[_Ref]]] = []
+        # per category, per pattern: (weight, cue groups required, their window)
+        self._info: list[list[tuple[float, tuple[str, ...], int]]] = []
         for ci, cat in enumerate(taxonomy.categories):
             context: dict[str, AnchorIndex[_Ref]] = {}
             cue_keys: dict[str, frozenset[str] | None] = {}
@@ -56,6 +59,7 @@ class Classifier:
             for rx in cat.block:
                 blocks.add(rx, _Ref(ci, -2))
             self._context.append(context)
+            self._info.append([(p.weight, p.requires, p.window) for p in cat.patterns])
             for pi, pat in enumerate(cat.patterns):
                 gates = tuple(g for r in pat.requires if (g := cue_keys[r]) is not None)
                 self._patterns.add(pat.regex, _Ref(ci, pi), gates)
@@ -68,33 +72,64 @@ class Classifier:
         if not hits:
             return []
         hits.sort(key=_by_position)  # evidence is kept in text order
+        info = self._info
         # cue groups and blocks are read only near the matches of their category
         windows: dict[int, list[Span]] = {}
         for ref, start, end in hits:
-            reach = cats[ref.cat].patterns[ref.pat].window
+            reach = info[ref.cat][ref.pat][2]
             windows.setdefault(ref.cat, []).append((start - max(reach, _BLOCK_REACH), end + reach))
         spans = _Context(self._context, low, words, keys, windows)
         best: list[dict[int, float]] = [{} for _ in cats]  # pattern index -> best weight
-        evidence: list[list[Evidence]] = [[] for _ in cats]
+        # per category, the evidence kept so far as absolute spans (fields are disjoint and
+        # a match never crosses a field's end, so overlapping spans are in the same field)
+        kept: list[list[Span]] = [[] for _ in cats]
         boost = self.taxonomy.title_boost
+        offsets, bounds = doc._offsets, doc.bounds
+        title = bool(doc.fields) and doc.fields[0] == "title"
+        nf = len(offsets)
         for ref, start, end in hits:
-            pat = cats[ref.cat].patterns[ref.pat]
-            fi = doc.field_index(start)
-            lo, hi = doc.bounds[fi]
+            ci, pi = ref.cat, ref.pat
+            weight, requires, window = info[ci][pi]
+            fi = bisect_right(offsets, start) - 1 if nf > 1 else 0
+            if fi < 0:
+                fi = 0
+            lo, hi = bounds[fi]
             if end > hi:
                 continue
-            w = min(1.0, pat.weight * boost) if doc.fields[fi] == "title" else pat.weight
-            if len(evidence[ref.cat]) >= MAX_EVIDENCE and best[ref.cat].get(ref.pat, 0.0) >= w:
+            w = min(1.0, weight * boost) if fi == 0 and title else weight
+            had = best[ci]
+            ev = kept[ci]
+            if len(ev) >= MAX_EVIDENCE and had.get(pi, 0.0) >= w:
                 continue  # it could change nothing: skip the context checks
-            if pat.requires and not _cues_present(spans, ref.cat, pat, start, end, lo, hi):
+            if requires:
+                w0, w1 = max(lo, start - window), min(hi, end + window)
+                ok = True
+                for name in requires:
+                    # a cue inside the window that is not the match itself ("strikes" is a
+                    # cue too)
+                    for s, e in spans.get((ci, name)):
+                        if s >= w0 and e <= w1 and (e <= start or s >= end):
+                            break
+                    else:
+                        ok = False
+                        break
+                if not ok:
+                    continue
+            blocked = False
+            for s, e in spans.get((ci, "")):
+                if s < end and e > start:
+                    blocked = True
+                    break
+            if blocked:
                 continue
-            if any(s < end and e > start for s, e in spans.get((ref.cat, ""))):
-                continue  # blocked
-            if w > best[ref.cat].get(ref.pat, 0.0):
-                best[ref.cat][ref.pat] = w
-            ev = evidence[ref.cat]
-            if len(ev) < MAX_EVIDENCE and not any(_overlaps(e, doc, start, end) for e in ev):
-                ev.append(doc.evidence(start, end))
+            if w > had.get(pi, 0.0):
+                had[pi] = w
+            if len(ev) < MAX_EVIDENCE:
+                for s, e in ev:
+                    if s < end and start < e:
+                        break
+                else:
+                    ev.append((start, end))
         out: list[Category] = []
         for ci, cat in enumerate(cats):
             if not best[ci]:
@@ -104,7 +139,8 @@ class Classifier:
                 miss *= 1.0 - w
             score = round(1.0 - miss, 3)
             if score >= cat.threshold:
-                out.append(Category(cat.name, score, sorted(evidence[ci], key=_evidence_order)))
+                evidence = [doc.evidence(s, e) for s, e in kept[ci]]
+                out.append(Category(cat.name, score, sorted(evidence, key=_evidence_order)))
         out.sort(key=lambda c: -c.score)
         return out
 
@@ -169,30 +205,6 @@ class _Context:
                 if inside(within, start)
             ]
         return got
-
-
-def _cues_present(
-    spans: _Context,
-    ci: int,
-    pat: PatternSpec,
-    start: int,
-    end: int,
-    lo: int,
-    hi: int,
-) -> bool:
-    w0, w1 = max(lo, start - pat.window), min(hi, end + pat.window)
-    for name in pat.requires:
-        # a cue inside the window that is not the match itself ("strikes" is a cue too)
-        if not any(
-            s >= w0 and e <= w1 and (e <= start or s >= end) for s, e in spans.get((ci, name))
-        ):
-            return False
-    return True
-
-
-def _overlaps(e: Evidence, doc: Doc, start: int, end: int) -> bool:
-    field, s, t = doc.local(start, end)
-    return e.field == field and e.start < t and s < e.end
 
 
 def _evidence_order(e: Evidence) -> tuple[int, int]:
