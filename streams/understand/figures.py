@@ -253,7 +253,7 @@ def _figure(
             if m2 and not mult:
                 low_v, high_v = value * _MULT[m2.group(1)], second * _MULT[m2.group(1)]
                 value, end = low_v, m2.end()
-        elif not ("between" in left and _BETWEEN.search(left)):
+        elif not ("between" in left and _ends_with(left, ("between",), True)):
             rng = None
     right = low[end : min(sent_hi, end + 60)]
     if _could_be_kind(left, right):
@@ -266,12 +266,12 @@ def _figure(
             kind, unit = "killed", "people"
     if kind is None:
         return None
-    lower_bound = _has(left, _LOWER_HINTS) and bool(_LOWER.search(left))
-    approximate = vague or (_has(left, _APPROX_HINTS) and bool(_APPROX.search(left)))
+    lower_bound = _has(left, _LOWER_HINTS) and _ends_with(left, _LOWER_WORDS, True)
+    approximate = vague or (_has(left, _APPROX_HINTS) and _ends_with(left, _APPROX_WORDS, False))
     if kind == "money":
-        cur = _CUR_LEFT.search(left)
+        cur = _cur_left(left)
         if cur:
-            start -= len(cur.group(1))
+            start -= len(cur)
         else:
             c = _CUR_RIGHT.match(right)
             assert c is not None
@@ -295,6 +295,41 @@ def _figure(
         approximate=approximate,
         period=_period(doc, s),
     )
+
+
+# The end-anchored regexes above that are a list of phrases, as plain tests: a ``$``
+# search tries every start position of the 40-character window (tests check they agree)
+_LOWER_WORDS = ("at least", "no fewer than", "no less than", "more than", "over", "upwards of")
+_APPROX_WORDS = (
+    *("about", "around", "nearly", "almost", "approximately", "roughly", "some", "up to"),
+    *("an estimated", "as many as", "close to", "~"),
+)
+_INJURED_WORDS = ("injuring", "wounding", "injured", "wounded", "injures", "wounds")
+
+
+def _ends_with(text: str, phrases: tuple[str, ...], space: bool) -> bool:
+    """``re.search(r"(?:phrase|...)\\s+$", text)`` (``\\s*`` when not ``space``)."""
+    head = text.rstrip()
+    if space and len(head) == len(text):
+        return False
+    return head.endswith(phrases)
+
+
+def _cur_left(left: str) -> str | None:
+    """``_CUR_LEFT.search(left).group(1)``: the currency sign the text before a number
+    ends with."""
+    if left.endswith("\n"):
+        m = _CUR_LEFT.search(left)  # ``$`` also matches before a final newline
+        return m.group(1) if m else None
+    if left.endswith("us$"):
+        return "us$"
+    if left.endswith(("$", "€", "£")):
+        return left[-1]
+    if left.endswith("usd"):
+        return "usd"
+    if left[-1:].isspace() and left.endswith("usd", 0, len(left) - 1):
+        return left[-4:]
+    return None
 
 
 def _has(text: str, hints: tuple[str, ...]) -> bool:
@@ -346,9 +381,9 @@ def _could_be_kind(left: str, right: str) -> bool:
 
 
 def _kind(left: str, right: str, last_weapon: str | None) -> tuple[str | None, str | None]:
-    cur = _CUR_LEFT.search(left) if _has(left[-5:], _CUR_HINTS) else None
+    cur = _cur_left(left) if _has(left[-5:], _CUR_HINTS) else None
     if cur:
-        return "money", _CURRENCY_LEFT[cur.group(1).strip()]
+        return "money", _CURRENCY_LEFT[cur.strip()]
     c = _CUR_RIGHT.match(right)
     if c:
         name = c.group(1)
@@ -376,7 +411,7 @@ def _kind(left: str, right: str, last_weapon: str | None) -> tuple[str | None, s
         _KILLED_R.match(right) and not _NOT_PEOPLE.search(gap) and not _SUBSET.match(right)
     ):
         return "killed", "people"
-    if (_has(left, _INJURED_HINTS) and _INJURED_L.search(left)) or (
+    if (_has(left, _INJURED_HINTS) and _ends_with(left, _INJURED_WORDS, True)) or (
         _INJURED_R.match(right) and not _NOT_PEOPLE.search(gap) and not _SUBSET.match(right)
     ):
         return "injured", "people"

@@ -110,3 +110,28 @@ def test_revised_toll_raises_severity_of_a_strike() -> None:
     u = A.analyze("Death toll from Izhevsk weapons plant strike rises to four")
     assert [c.name for c in u.categories] == ["strike"]
     assert u.severity == 4
+
+
+def test_phrase_end_tests_agree_with_the_regexes_they_replace() -> None:
+    """figures.py tests "ends with one of these phrases" by hand instead of a ``$``-anchored
+    regex search; both must say the same on any text (random texts made of the phrases,
+    white space of several kinds, newlines and other characters)."""
+    import random
+
+    from streams.understand import figures as f
+
+    rng = random.Random(1)
+    atoms = [*f._LOWER_WORDS, *f._APPROX_WORDS, *f._INJURED_WORDS, "between", "moreover"]
+    atoms += ["us$", "$", "€", "£", "usd", " ", "  ", "\n", "\t", "\u00a0", "x", "5", "-", "s"]
+    regexes = [
+        (f._LOWER, f._LOWER_WORDS, True),
+        (f._APPROX, f._APPROX_WORDS, False),
+        (f._INJURED_L, f._INJURED_WORDS, True),
+        (f._BETWEEN, ("between",), True),
+    ]
+    for _ in range(20000):
+        text = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 6)))
+        for rx, words, space in regexes:
+            assert bool(rx.search(text)) == f._ends_with(text, words, space), (rx, text)
+        m = f._CUR_LEFT.search(text)
+        assert (m.group(1) if m else None) == f._cur_left(text), text
