@@ -207,9 +207,13 @@ def _run_start(text: str, pos: int) -> int:
             k -= 1
         if k == pos or k == 0:
             return pos
-        j = k
-        while j > 0 and _in_word(text[j - 1]):
-            j -= 1
+        # the word before: most often all letters back to a space (one C-level rfind and
+        # isalnum), else walk back over its characters
+        j = text.rfind(" ", 0, k) + 1
+        if not (j and text[j:k].isalnum()):
+            j = k
+            while j > 0 and _in_word(text[j - 1]):
+                j -= 1
         word = text[j:k]
         if not word or not (word[0].isupper() or word.startswith(("al-", "el-"))):
             return pos
@@ -228,6 +232,9 @@ def _previous_word(text: str, start: int) -> str:
     head = seg.rstrip(" \t")
     if len(head) == len(seg):
         return ""
+    word = head[head.rfind(" ") + 1 :]
+    if word.isalpha() and word.isascii():
+        return word.lower()  # the common case: letters back to a space or the window's start
     j = len(head)
     while j > 0 and head[j - 1] in _ASCII_LETTERS:
         j -= 1
