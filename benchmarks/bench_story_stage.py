@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_story_stage.py --n 2000 --rounds 7
     .venv/bin/python benchmarks/bench_story_stage.py --profile       # cProfile, top functions
     .venv/bin/python benchmarks/bench_story_stage.py --dump out.tsv  # decisions, for a diff
+    .venv/bin/python benchmarks/bench_story_stage.py --storm --n 6000  # giant stories
 
 Articles come from ``common.make_articles`` (~1 KB, stories of 1-4 outlets). The
 understanding stage's places and figures are computed once, up front, so only the
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -55,13 +57,57 @@ CLOCK = 1_714_543_200.0  # 2024-05-01T06:00Z
 
 def prepare(n: int, seed: int) -> list[Item]:
     # a fixed clock: the articles' times (and so tie orders) are the same in every run
-    common.recent_iso = lambda ago: iso(CLOCK - ago)
+    common.recent_iso = lambda seconds_ago: iso(CLOCK - seconds_ago)
     analyzer = Analyzer.default()
     out = []
     for a in make_articles(n, "bench", seed=seed):
         u = analyzer.analyze(a.title, a.summary, a.content)
         out.append((a, u.places, u.figures))
     return out
+
+
+def prepare_storm(n: int, seed: int) -> list[Item]:
+    """The understanding benchmark's template text alone, as docs/performance.md
+    ("Findings") ran it: no invented names, so most articles join a few hundred giant
+    stories, the shape of a heavily syndicated breaking story."""
+    from bench_understand import news_mix
+
+    rng = random.Random(seed)
+    analyzer = Analyzer.default()
+    out = []
+    for i, (title, summary, content) in enumerate(news_mix(n, seed=seed)):
+        outlet = f"outlet{rng.randint(1, 40)}"
+        a = Article(
+            article_id=f"storm-{i}",
+            feed_url=f"https://{outlet}.example/rss",
+            outlet=outlet,
+            url=f"https://{outlet}.example/news/storm-{i}",
+            title=title,
+            summary=summary,
+            content=content,
+            published=iso(CLOCK - 3600 + i * 3600 / max(n, 1)),
+            fetched_at=iso(CLOCK),
+            content_hash=f"h-storm-{i}",
+        )
+        u = analyzer.analyze(a.title, a.summary, a.content)
+        out.append((a, u.places, u.figures))
+    return out
+
+
+def storm(items: list[Item], rounds: int, chunk: int = 1000) -> list[float]:
+    """µs per article of ``assign`` (fingerprints computed before) for each ``chunk``
+    articles in order: flat when the cost does not grow with the stories."""
+    docs = [features_for(a, p, f, fingerprinted=True) for a, p, f in items]
+    best = [float("inf")] * ((len(docs) + chunk - 1) // chunk)
+    clock = time.process_time
+    for _ in range(rounds):
+        idx = StoryIndex()
+        for c in range(len(best)):
+            t = clock()
+            for d in docs[c * chunk : (c + 1) * chunk]:
+                idx.assign(d)
+            best[c] = min(best[c], (clock() - t) / len(docs[c * chunk : (c + 1) * chunk]) * 1e6)
+    return best
 
 
 def best_of(rounds: int, run: Callable[[], None]) -> float:
@@ -167,8 +213,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--profile", action="store_true", help="cProfile the worker path")
     ap.add_argument("--dump", type=Path, help="write one decision per line to this file")
+    ap.add_argument(
+        "--storm", action="store_true", help="template text only: giant stories (µs per 1000)"
+    )
     args = ap.parse_args()
-    items = prepare(args.n, args.seed)
+    items = (prepare_storm if args.storm else prepare)(args.n, args.seed)
+    if args.storm and not (args.dump or args.profile):
+        per = storm(items, args.rounds)
+        print("assign µs/article per 1000 articles:", " ".join(f"{v:.0f}" for v in per))
+        return
     worker_path(items)  # warm the caches (stems, cities), as a running worker has them
     if args.dump:
         args.dump.write_text("\n".join(worker_path(items)) + "\n")

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any
 
 from streams.errors import InputError
@@ -181,13 +180,13 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
     body_low = " ".join(body_words).lower()
     lede = " ".join(doc.text.split(None, LEDE_WORDS)[:LEDE_WORDS])
     # one scan each of the lede and the title gives their words and their runs
-    lede_pairs = tx.word_pairs(lede)
-    lede_words = list(map(_WORD_OF, lede_pairs))
-    title_pairs = tx.word_pairs(doc.title)
-    title_words = list(map(_WORD_OF, title_pairs))
-    runs = tx.runs_of(lede_pairs)
+    lede_parts = tx.word_parts(lede)
+    lede_words = lede_parts[1::2]
+    title_parts = tx.word_parts(doc.title)
+    title_words = title_parts[1::2]
+    runs = tx.runs_of(lede_parts)
     if not tx.is_title_case_words(title_words):
-        runs = tx.runs_of(title_pairs) + runs
+        runs = tx.runs_of(title_parts) + runs
     # a lone sentence opener is dropped as an ordinary word, but headlines and ledes
     # often open on the place ("Chernihiv strike: ...")
     for opener in (title_words[:1], lede_words[:1]):
@@ -231,7 +230,6 @@ def fingerprint(doc: StoryDoc) -> Fingerprint:
     )
 
 
-_WORD_OF = itemgetter(1)
 _big_city = lru_cache(maxsize=8192)(big_city_key)  # headline openers repeat
 
 

@@ -12,7 +12,6 @@ import sys
 import zlib
 from array import array
 from functools import lru_cache
-from operator import mul
 from typing import cast
 
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’\-]*|\d[\d,]*(?:\.\d+)?")
@@ -272,53 +271,62 @@ def capitalised_runs(text: str) -> list[str]:
     word ("Kharkiv Mayor ..." keeps "Kharkiv Mayor"), since a lone opener is usually
     an ordinary word.
     """
-    return runs_of(word_pairs(text))
+    return runs_of(word_parts(text))
 
 
-def word_pairs(text: str) -> list[tuple[str, str]]:
-    """(the three characters before it, word) for each of ``words(text)``."""
-    return (_WORD_AFTER_ASCII if text.isascii() else _WORD_AFTER).findall("   " + text)
+def word_parts(text: str) -> list[str]:
+    """``text`` cut at its words: [before the first word, word, between, word, ..., after];
+    the words are ``parts[1::2]`` (the same as ``words(text)``)."""
+    return (_WORD_SPLIT_ASCII if text.isascii() else _WORD_SPLIT).split(text)
 
 
-def runs_of(pairs: list[tuple[str, str]]) -> list[str]:
-    """``capitalised_runs`` of a text's ``word_pairs``.
+def runs_of(parts: list[str]) -> list[str]:
+    """``capitalised_runs`` of a text's ``word_parts``.
 
     A run is a capitalised word (not a stopword) and the capitalised words after it, up
-    to a word that is not one or one after a break ("in Chernihiv, Lomako said": a
-    comma ends the place before the name). Each word becomes one byte -- 0: not
-    capitalised, 1: capitalised, 2: capitalised after a break -- in C, and a regex
-    finds the runs in those bytes, so Python only touches runs, not words.
+    to one that is not, or one with a break (",;:()!?") in the three characters before it
+    ("in Chernihiv, Lomako said": the comma ends the place before the name). Words are
+    marked capitalised or not in C (one byte each) and a regex finds the stretches of
+    capitalised words, so Python only walks those.
     """
-    if not pairs:
-        return []
-    gaps, ws = zip(*pairs, strict=True)
-    caps = list(map(_CAP.get, ws))
-    if None in caps:
-        caps = [_cap(w) if c is None else c for c, w in zip(caps, ws, strict=True)]
-    after = list(map(_GAP.get, gaps))
-    if None in after:
-        after = [_gap(g) if a is None else a for a, g in zip(after, gaps, strict=True)]
-    codes = bytes(map(mul, caps, after))
+    ws = parts[1::2]
+    try:
+        codes = bytes(map(_CAP.get, ws))  # type: ignore[arg-type]
+    except TypeError:  # a word not seen yet
+        codes = bytes([_cap(w) if (c := _CAP.get(w)) is None else c for w in ws])
     runs: list[str] = []
-    for m in _RUN.finditer(codes):
+    for m in _CAPS.finditer(codes):
         i, j = m.span()
-        if j - i > 1:
-            runs.append(" ".join(ws[i:j]))
-        elif i > 0 and ((tail := gaps[i].rstrip()) == "" or tail[-1] not in _ENDERS):
-            runs.append(ws[i])  # a lone word kept unless it opens a sentence
+        start = i
+        for t in range(i + 1, j):
+            if not _BREAKS.isdisjoint(_gap(parts, 2 * t)):
+                _run(runs, parts, ws, start, t)
+                start = t
+        _run(runs, parts, ws, start, j)
     return runs
 
 
-_RUN = re.compile(rb"[\x01\x02]\x01*")
-_CAP: dict[str, int] = {}  # word -> 1: capitalised, not a stopword; 0: other
-_GAP: dict[str, int] = {}  # three characters before a word -> 2: a break in them; 1: none
+def _run(runs: list[str], parts: list[str], ws: list[str], i: int, j: int) -> None:
+    if j - i > 1:
+        runs.append(" ".join(ws[i:j]))
+    elif i > 0 and ((tail := _gap(parts, 2 * i).rstrip()) == "" or tail[-1] not in _ENDERS):
+        runs.append(ws[i])  # a lone word is kept unless it opens a sentence
 
 
-def _gap(g: str) -> int:
-    if len(_GAP) >= _STEM_CACHE_MAX:
-        _GAP.clear()
-    a = _GAP[g] = 1 if _BREAKS.isdisjoint(g) else 2
-    return a
+def _gap(parts: list[str], k: int) -> str:
+    """The three characters before the word ``parts[k + 1]`` (the text padded by three
+    spaces in front)."""
+    acc = parts[k]
+    if len(acc) >= 3:
+        return acc[-3:]
+    while len(acc) < 3 and k > 0:
+        k -= 1
+        acc = parts[k] + acc
+    return ("   " + acc)[-3:]
+
+
+_CAPS = re.compile(rb"\x01+")
+_CAP: dict[str, int] = {}  # word -> 1: capitalised and not a stopword, else 0
 
 
 def _cap(w: str) -> int:
@@ -328,9 +336,9 @@ def _cap(w: str) -> int:
     return c
 
 
-# each word with the three characters before it: enough to see a sentence end
-_WORD_AFTER = re.compile(r"(?<=(...))(" + _WORD.pattern + ")", re.DOTALL)
-_WORD_AFTER_ASCII = re.compile(r"(?<=(...))(" + _WORD_ASCII.pattern + ")", re.DOTALL)
+# words and what lies between them, in one list
+_WORD_SPLIT = re.compile("(" + _WORD.pattern + ")")
+_WORD_SPLIT_ASCII = re.compile("(" + _WORD_ASCII.pattern + ")")
 _ENDERS = frozenset(".!?:;")
 _BREAKS = frozenset(',;:()!?"')
 

@@ -7,6 +7,7 @@ straightforward implementation written here, on generated inputs.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -178,9 +179,20 @@ def test_fingerprint_dicts_of_older_workers_still_read() -> None:
 
 @settings(max_examples=300)
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
-def test_ascii_texts_scan_to_the_same_words_and_runs(text: str) -> None:
+def test_ascii_texts_scan_to_the_same_words(text: str) -> None:
     assert tx.words(text) == tx._WORD.findall(text)
-    assert tx.word_pairs(text) == tx._WORD_AFTER.findall("   " + text)
+    assert tx.word_parts(text)[1::2] == tx._WORD.findall(text)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+def test_word_parts_hold_the_words_and_the_text(text: str) -> None:
+    parts = tx.word_parts(text)
+    assert parts[1::2] == tx.words(text)
+    assert "".join(parts) == text
+
+
+_WORD_AFTER = re.compile(r"(?<=(...))(" + tx._WORD.pattern + ")", re.DOTALL)
 
 
 def _runs_by_word(text: str) -> list[str]:
@@ -188,7 +200,7 @@ def _runs_by_word(text: str) -> list[str]:
     runs: list[str] = []
     current: list[str] = []
     current_opens = False
-    for i, (gap, w) in enumerate(tx._WORD_AFTER.findall("   " + text)):
+    for i, (gap, w) in enumerate(_WORD_AFTER.findall("   " + text)):
         if w[0].isupper() and w.lower() not in tx.STOPWORDS:
             if current and not tx._BREAKS.isdisjoint(gap):
                 if not current_opens or len(current) > 1:
