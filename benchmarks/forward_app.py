@@ -9,6 +9,11 @@ every 1 s, the same rebalance/session settings) and on our transport via the
 Reads ``<prefix>articles`` and writes each record unchanged to ``<prefix>events``.
 ``BENCH_FAUST_OVERRIDES`` (a JSON object of faust.App settings) tries a tuning, e.g.
 ``{"producer_max_batch_size": 262144}``, before proposing it for the worker app.
+
+``BENCH_FORWARD_WORK=1``: the same one-hop agent also does our whole per-article work
+(``worker_core.CoreWork``: classify + extract, fingerprint, story decision, enriched event,
+alert decision) in memory, with no tables and no second hop — what faust gives the same
+work at best, the fair baseline for our worker's design.
 """
 
 from __future__ import annotations
@@ -35,6 +40,20 @@ def create_forwarder() -> faust.App:
     app.fetch_max_wait_ms = s.fetch_max_wait_ms  # type: ignore[attr-defined]
     src = app.topic(f"{s.topic_prefix}articles")
     dst = app.topic(f"{s.topic_prefix}events")
+
+    if os.environ.get("BENCH_FORWARD_WORK"):
+        from worker_core import CoreWork
+
+        work = CoreWork()
+
+        @app.agent(src, name="forward")
+        async def forward_with_work(stream: Any) -> None:
+            async for event in stream.events():
+                body = work.process(event.value)
+                if body is not None:
+                    await dst.send(key=event.key, value=body)
+
+        return app
 
     @app.agent(src, name="forward")
     async def forward(stream: Any) -> None:

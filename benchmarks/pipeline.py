@@ -75,8 +75,10 @@ def start(
             sys.executable, str(ROOT / "benchmarks/bare_loop.py"), bootstrap,
             f"{prefix}articles", f"{prefix}events", f"{prefix}bare", str(wait_ms),
         ]  # fmt: skip
-    else:
+    else:  # forward, or forward_work: the forwarding agent doing our work in one hop
         argv = [sys.executable, str(ROOT / "benchmarks/forward_app.py")]
+        if kind == "forward_work":
+            env["BENCH_FORWARD_WORK"] = "1"
     return [spawn(argv, env, data_dir / f"{kind}.log")]
 
 

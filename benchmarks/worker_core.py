@@ -42,56 +42,63 @@ from streams.understand import Analyzer
 PARTS = ("decode", "understand", "fingerprint", "hop", "story", "event", "alert")
 
 
-def run_once(payload: list[tuple[bytes, bytes]]) -> dict[str, float]:
-    """Seconds spent in each part over the whole payload (fresh state each run)."""
-    analyzer = Analyzer.default()
-    index = StoryIndex(window_hours=72.0)
-    decider = AlertDecider(RuleSet(None))
-    states: dict[str, bytes] = {}
-    spent = dict.fromkeys(PARTS, 0.0)
-    clock = time.perf_counter
-    for _key, value in payload:
-        t0 = clock()
+class CoreWork:
+    """The agents' per-article work on fresh state, in one process. ``process`` returns the
+    enriched event's JSON (None for a duplicate) and, given ``spent``, adds the seconds of
+    each part to it. The forwarding agent's "with our work" variant runs it too."""
+
+    def __init__(self) -> None:
+        self.analyzer = Analyzer.default()
+        self.index = StoryIndex(window_hours=72.0)
+        self.decider = AlertDecider(RuleSet(None))
+        self.states: dict[str, bytes] = {}
+
+    def process(self, value: bytes, spent: dict[str, float] | None = None) -> bytes | None:
+        clock = time.perf_counter
+        marks = [clock()]
         article = loads(Article, value)
-        t1 = clock()
-        u = analyzer.analyze(article.title, article.summary, article.content)
-        t2 = clock()
+        marks.append(clock())
+        u = self.analyzer.analyze(article.title, article.summary, article.content)
+        marks.append(clock())
         doc = features_for(article, u.places, u.figures, fingerprinted=True)
         fp = fingerprint_to_dict(doc.fp) if doc.fp is not None else None
         record = dumps(understood(article, u, fp))
-        t3 = clock()
+        marks.append(clock())
         # one article's batch alone: packing and unpacking cost the same per item
         item = from_dict(UnderstoodArticle, unpack_batch(pack_batches([record])[0])[0])
         doc = features_for(item.article, item.places, item.figures)
         if item.fingerprint is not None:
             doc.fp = fingerprint_from_dict(item.fingerprint)
-        t4 = clock()
-        decision = index.assign(doc)
-        entry = index.entry_for(doc.article_id)
+        marks.append(clock())
+        decision = self.index.assign(doc)
+        entry = self.index.entry_for(doc.article_id)
         if entry is not None:
             orjson.dumps(entry.to_dict())
-        t5 = clock()
-        if decision.kind == "duplicate":
-            spent["decode"] += t1 - t0
-            spent["understand"] += t2 - t1
-            spent["fingerprint"] += t3 - t2
-            spent["hop"] += t4 - t3
-            spent["story"] += t5 - t4
-            continue
-        ev = enriched(item, decision)
-        dumps(ev)
-        t6 = clock()
-        raw = states.get(ev.story_id)
-        state = StoryAlertState.from_dict(orjson.loads(raw)) if raw is not None else None
-        alert, new_state = decider.decide(ev, state, datetime.now(UTC))
-        states[ev.story_id] = orjson.dumps(new_state.to_dict())
-        if alert is not None:
-            dumps(alert)
-        t7 = clock()
-        for part, dt in zip(
-            PARTS, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6), strict=True
-        ):
-            spent[part] += dt
+        marks.append(clock())
+        body = None
+        if decision.kind != "duplicate":
+            ev = enriched(item, decision)
+            body = dumps(ev)
+            marks.append(clock())
+            raw = self.states.get(ev.story_id)
+            state = StoryAlertState.from_dict(orjson.loads(raw)) if raw is not None else None
+            alert, new_state = self.decider.decide(ev, state, datetime.now(UTC))
+            self.states[ev.story_id] = orjson.dumps(new_state.to_dict())
+            if alert is not None:
+                dumps(alert)
+            marks.append(clock())
+        if spent is not None:
+            for part, a, b in zip(PARTS, marks, marks[1:], strict=False):
+                spent[part] += b - a
+        return body
+
+
+def run_once(payload: list[tuple[bytes, bytes]]) -> dict[str, float]:
+    """Seconds spent in each part over the whole payload (fresh state each run)."""
+    work = CoreWork()
+    spent = dict.fromkeys(PARTS, 0.0)
+    for _key, value in payload:
+        work.process(value, spent)
     return spent
 
 
