@@ -106,6 +106,7 @@ def facts_of(
 
 
 _LOW16 = (0xFFFF).__and__
+_HIGH16 = (16).__rrshift__  # v >> 16: the top 16 bits a record keeps of a sketch value
 
 
 def record(
@@ -122,8 +123,10 @@ def record(
     url: str,
 ) -> bytes:
     aid, ub = encode_id(article_id), encode_url(url)
-    tail = struct.pack(f"<{len(sketch) + len(facts)}H", *(v >> 16 for v in sketch), *facts)
-    tail += b"".join(_FIG.pack(k, v) for k, v in figures) + aid + ub
+    tail = _shorts(len(sketch) + len(facts)).pack(*map(_HIGH16, sketch), *facts)
+    if figures:
+        tail += b"".join(_FIG.pack(k, v) for k, v in figures)
+    tail += aid + ub
     head = _REC.pack(
         _REC.size + len(tail),
         ts,

@@ -188,26 +188,13 @@ def is_year(value: float) -> bool:
 def number_codes(ws: list[str]) -> list[int]:
     """The numbers the words state, years left out, as fingerprints keep them: x10 in 32
     bits (numbers are only compared for equality, and records pack them as I)."""
-    codes = list(map(_NUMBER.get, ws))
-    if None in codes:
-        codes = [_number(w) if c is None else c for c, w in zip(codes, ws, strict=True)]
-    return list(filter(_IS_CODE, codes))  # type: ignore[arg-type]
-
-
-_NUMBER: dict[str, int] = {}  # word -> its code, or -1: not a number (or a year)
-_IS_CODE = (-1).__lt__
-
-
-def _number(w: str) -> int:
-    if len(_NUMBER) >= _STEM_CACHE_MAX:
-        _NUMBER.clear()
-    code = -1
-    if w[0].isdigit() or w.lower() in NUMBER_WORDS:
-        v = number_value(w)
-        if v is not None and not is_year(v):
-            code = round(v * 10) & 0xFFFFFFFF
-    _NUMBER[w] = code
-    return code
+    out = []
+    for w in ws:
+        if w[0].isdigit() or w.lower() in NUMBER_WORDS:
+            v = number_value(w)
+            if v is not None and not is_year(v):
+                out.append(round(v * 10) & 0xFFFFFFFF)
+    return out
 
 
 def keyword_stems(text: str) -> list[str]:
@@ -290,10 +277,8 @@ def runs_of(parts: list[str]) -> list[str]:
     capitalised words, so Python only walks those.
     """
     ws = parts[1::2]
-    try:
-        codes = bytes(map(_CAP.get, ws))  # type: ignore[arg-type]
-    except TypeError:  # a word not seen yet
-        codes = bytes([_cap(w) if (c := _CAP.get(w)) is None else c for w in ws])
+    # computed, not cached: a per-word cache is a large table, cold in a busy worker
+    codes = bytes([w[0].isupper() and w.lower() not in STOPWORDS for w in ws])
     runs: list[str] = []
     for m in _CAPS.finditer(codes):
         i, j = m.span()
@@ -326,14 +311,6 @@ def _gap(parts: list[str], k: int) -> str:
 
 
 _CAPS = re.compile(rb"\x01+")
-_CAP: dict[str, int] = {}  # word -> 1: capitalised and not a stopword, else 0
-
-
-def _cap(w: str) -> int:
-    if len(_CAP) >= _STEM_CACHE_MAX:
-        _CAP.clear()
-    c = _CAP[w] = 1 if w[0].isupper() and w.lower() not in STOPWORDS else 0
-    return c
 
 
 # words and what lies between them, in one list
