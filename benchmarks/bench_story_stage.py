@@ -5,6 +5,8 @@
     .venv/bin/python benchmarks/bench_story_stage.py --profile       # cProfile, top functions
     .venv/bin/python benchmarks/bench_story_stage.py --dump out.tsv  # decisions, for a diff
     .venv/bin/python benchmarks/bench_story_stage.py --storm --n 6000  # giant stories
+    valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+        .venv/bin/python benchmarks/bench_story_stage.py --only assign --repeat 1  # vs 0
 
 Articles come from ``common.make_articles`` (~1 KB, stories of 1-4 outlets). The
 understanding stage's places and figures are computed once, up front, so only the
@@ -216,8 +218,27 @@ def main() -> None:
     ap.add_argument(
         "--storm", action="store_true", help="template text only: giant stories (µs per 1000)"
     )
+    ap.add_argument(
+        "--only",
+        choices=("fingerprint", "assign"),
+        help="run only this phase, --repeat times, untimed (for an instruction count: "
+        "valgrind's Ir at --repeat 1 minus at --repeat 0, / n)",
+    )
+    ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
     items = (prepare_storm if args.storm else prepare)(args.n, args.seed)
+    if args.only:
+        docs = [features_for(a, p, f) for a, p, f in items]
+        fps = [fingerprint(d) for d in docs]  # caches warm, as a running worker has them
+        for _ in range(args.repeat):
+            if args.only == "fingerprint":
+                for d in docs:
+                    fingerprint(d)
+            else:
+                for d, fp in zip(docs, fps, strict=True):
+                    d.fp = fp
+                assign_all(docs)
+        return
     if args.storm and not (args.dump or args.profile):
         per = storm(items, args.rounds)
         print("assign µs/article per 1000 articles:", " ".join(f"{v:.0f}" for v in per))

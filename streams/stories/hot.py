@@ -19,7 +19,8 @@ copies is one comparison).
 
 from __future__ import annotations
 
-from itertools import repeat
+from collections import Counter
+from itertools import chain, compress, repeat
 
 from streams.events import Source
 from streams.stories import packed as pk
@@ -29,16 +30,18 @@ from streams.stories.verify import MIN_SKETCH, SYNDICATED_RESEMBLANCE, same_fact
 
 # a story this big is compared through ``NearCopies``; smaller ones are walked (cheaper)
 COPIES_FROM = 8
+_AT_LEAST_3 = (2).__lt__
 _Group = tuple[tuple[int, ...], frozenset[int], set[int]]  # sketch, facts, outlets
 
 
 class NearCopies:
-    __slots__ = ("_by_fact", "_groups", "_keys", "_no_facts")
+    __slots__ = ("_by_fact", "_by_value", "_groups", "_keys", "_no_facts")
 
     def __init__(self) -> None:
         self._groups: list[_Group] = []
         self._keys: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
         self._by_fact: dict[int, list[int]] = {}  # fact hash -> groups stating it
+        self._by_value: dict[int, list[int]] = {}  # sketch value -> groups holding it
         self._no_facts: list[int] = []
 
     @classmethod
@@ -62,12 +65,13 @@ class NearCopies:
         self._groups.append((sketch, fs, {oid}))
         if not fs:
             self._no_facts.append(g)
-        for v in fs:
-            got = self._by_fact.get(v)
-            if got is None:
-                self._by_fact[v] = [g]
-            else:
-                got.append(g)
+        for index, values in ((self._by_fact, fs), (self._by_value, set(sketch))):
+            for v in values:
+                got = index.get(v)
+                if got is None:
+                    index[v] = [g]
+                else:
+                    got.append(g)
 
     def any_copy(self, mine: tuple[int, ...], facts: set[int], outlet: int) -> bool:
         """``lookup.near_copy_in``'s member test, on the members that can pass it."""
@@ -83,11 +87,17 @@ class NearCopies:
             return False
         have = set(mine)
         n = len(mine)
-        for g in groups:
+        # shared sketch values of every group at once, counted in C: template copy (the
+        # same facts, another text) can make many groups pass the facts test
+        shared = Counter(chain.from_iterable(map(self._by_value.get, have, repeat(()))))
+        # both sketches hold >= MIN_SKETCH (4) values, so passing needs >= 0.7 * 4: 3 shared
+        strong = set(compress(shared, map(_AT_LEAST_3, shared.values())))
+        for g in strong.intersection(groups):
             sketch, theirs, oids = self._groups[g]
             if len(oids) == 1 and outlet in oids:
                 continue
-            if len(have.intersection(sketch)) / min(n, len(sketch)) < SYNDICATED_RESEMBLANCE:
+            # = len(have & set(sketch)): the share of values bounds the resemblance
+            if shared[g] / min(n, len(sketch)) < SYNDICATED_RESEMBLANCE:
                 continue
             if resemblance(mine, sketch) < SYNDICATED_RESEMBLANCE:
                 continue
