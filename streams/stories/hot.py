@@ -144,13 +144,17 @@ class Hot:
 
 
 class HotStories:
-    """slot -> ``Hot`` for the ``cap`` stories touched last (least recently used dropped)."""
+    """slot -> ``Hot`` for the ``cap`` stories touched last (least recently used dropped);
+    of those, the ``copies_cap`` that built a ``NearCopies`` last keep it (a big story's
+    groups are the bulk of the memory: ~1 KB a member)."""
 
-    __slots__ = ("_cap", "_hot")
+    __slots__ = ("_cap", "_copies", "_copies_cap", "_hot")
 
-    def __init__(self, cap: int = 2048) -> None:
+    def __init__(self, cap: int = 512, copies_cap: int = 64) -> None:
         self._cap = cap
+        self._copies_cap = copies_cap
         self._hot: dict[int, Hot] = {}
+        self._copies: dict[int, None] = {}  # slots whose entry built copies, oldest first
 
     def get(self, slot: int, blob: bytes) -> Hot:
         """The story's entry, fresh if ``blob`` is not what it was built from."""
@@ -162,6 +166,20 @@ class HotStories:
         self._hot[slot] = hot  # most recent last
         return hot
 
+    def copies(self, slot: int, blob: bytes) -> NearCopies:
+        """The story's ``NearCopies``, built from ``blob`` if its entry has none."""
+        hot = self.get(slot, blob)
+        if hot.copies is None:
+            hot.copies = NearCopies.of(blob)
+            self._copies.pop(slot, None)
+            self._copies[slot] = None
+            if len(self._copies) > self._copies_cap:
+                old = next(iter(self._copies))
+                del self._copies[old]
+                if (entry := self._hot.get(old)) is not None:
+                    entry.copies = None
+        return hot.copies
+
     def peek(self, slot: int, blob: bytes) -> Hot | None:
         hot = self._hot.get(slot)
         return hot if hot is not None and hot.blob is blob else None
@@ -171,3 +189,4 @@ class HotStories:
 
     def clear(self) -> None:
         self._hot.clear()
+        self._copies.clear()

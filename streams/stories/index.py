@@ -180,10 +180,7 @@ class StoryIndex:
         """A big story's members indexed for the near-copy test (kept in ``_hot``)."""
         if pk.head(blob)[3] < COPIES_FROM:
             return None
-        hot = self._hot.get(slot, blob)
-        if hot.copies is None:
-            hot.copies = NearCopies.of(blob)
-        return hot.copies
+        return self._hot.copies(slot, blob)
 
     # ---- state ----------------------------------------------------------------------
 

@@ -66,8 +66,11 @@ def test_an_index_whose_cache_always_misses_decides_the_same() -> None:
     cold._hot = _Cold()
     small = StoryIndex()
     small._hot = HotStories(cap=1)
+    few_copies = StoryIndex()
+    few_copies._hot = HotStories(cap=4, copies_cap=1)
     for d in docs:
         want = cold.assign(d)
         assert warm.assign(d) == want
         assert small.assign(d) == want
+        assert few_copies.assign(d) == want
     assert max(len(b) for b in warm._stories if b is not None) > 2000  # big stories
