@@ -125,6 +125,18 @@ member = st.tuples(
 
 
 @settings(max_examples=300)
+def story_of(
+    members: list[tuple[int, tuple[int, ...], tuple[int, ...]]], mine: list[int], names: list[int]
+) -> tuple[bytes, Fingerprint]:
+    """A packed story of ``members`` (outlet, sketch, facts) and an article's fingerprint."""
+    recs = b"".join(
+        pk.record(1.0, oid, False, 1, 2, 3, sk, facts, [], f"a{i}", "")
+        for i, (oid, sk, facts) in enumerate(members)
+    )
+    blob = pk.build("s-1", 1.0, 1.0, 1.0, len(members), pk.Summary((), (), (), ()), recs)
+    return blob, Fingerprint((), tuple(names), (), (), tuple(sorted(mine)), 1, 2)
+
+
 @given(st.lists(member, max_size=12), sketch_values, st.lists(st.integers(0, 8), max_size=8))
 @example(  # a short sketch next to 8 facts: the walk must not read facts as sketch values
     [(1, (10 << 16, 20 << 16, 30 << 16, 40 << 16), (1, 2, 3, 4, 5, 6, 7, 8))],
@@ -136,12 +148,7 @@ def test_near_copy_agrees_with_testing_every_member(
     mine: list[int],
     names: list[int],
 ) -> None:
-    recs = b"".join(
-        pk.record(1.0, oid, False, 1, 2, 3, sk, facts, [], f"a{i}", "")
-        for i, (oid, sk, facts) in enumerate(members)
-    )
-    blob = pk.build("s-1", 1.0, 1.0, 1.0, len(members), pk.Summary((), (), (), ()), recs)
-    fp = Fingerprint((), tuple(names), (), (), tuple(sorted(mine)), 1, 2)
+    blob, fp = story_of(members, mine, names)
     for outlet in (0, 9):
         assert near_copy_in(blob, fp, outlet) == naive_near_copy(blob, fp, outlet)
 

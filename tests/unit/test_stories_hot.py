@@ -10,12 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams.stories import packed as pk
-from streams.stories.fingerprint import Fingerprint
 from streams.stories.hot import Hot, HotStories, NearCopies
 from streams.stories.index import StoryIndex
 from streams.stories.lookup import near_copy_in
 
-from .test_stories_fastpaths import member, sketch_values
+from .test_stories_fastpaths import member, sketch_values, story_of
 from .test_stories_followups import doc
 
 
@@ -26,12 +25,7 @@ def test_near_copies_agree_with_the_walk(
     mine: list[int],
     names: list[int],
 ) -> None:
-    recs = b"".join(
-        pk.record(1.0, oid, False, 1, 2, 3, sk, facts, [], f"a{i}", "")
-        for i, (oid, sk, facts) in enumerate(members)
-    )
-    blob = pk.build("s-1", 1.0, 1.0, 1.0, len(members), pk.Summary((), (), (), ()), recs)
-    fp = Fingerprint((), tuple(names), (), (), tuple(sorted(mine)), 1, 2)
+    blob, fp = story_of(members, mine, names)
     grown = NearCopies()
     for oid, sk, facts in members:
         grown.add(oid, tuple(v >> 16 for v in sk), pk.facts_of(facts, (), ()))
