@@ -191,21 +191,26 @@ async def latency(
     wait_ms: int = 10,
     kind: str = "ours",
     tree: Path | None = None,
+    workers: int = 1,
 ) -> list[dict[str, Any]]:
-    """publish → enriched latency (ms) per offered rate, one process of ``kind`` (ours or
-    forward); ``rates`` are (articles/s, seconds) pairs run one after the other."""
-    prefix = await fresh_topics(bootstrap, f"lat{kind}{wait_ms}")
+    """publish → enriched latency (ms) per offered rate, ``workers`` processes of ``kind``
+    (ours or forward); ``rates`` are (articles/s, seconds) pairs run one after the other."""
+    prefix = await fresh_topics(bootstrap, f"lat{kind}{wait_ms}x{workers}")
     arrivals = Arrivals(bootstrap, f"{prefix}events", id_of="event" if kind == "ours" else "key")
     await arrivals.start()
     prod = producer(bootstrap)
     await prod.start()
-    procs = start(kind, bootstrap, prefix, data_dir, 1, wait_ms, tree)
+    procs = start(kind, bootstrap, prefix, data_dir, workers, wait_ms, tree)
     rows = []
     try:
-        warm = make_articles(WARM, f"{prefix}w")
-        await send_all(prod, f"{prefix}articles", encoded(warm))
-        if await arrivals.wait_for([a.article_id for a in warm], 120) is None:
-            raise RuntimeError(f"latency: warm-up did not come through (see {data_dir})")
+        # several workers: every member must have joined before the clock starts
+        for round_ in range(1 if workers == 1 else 3):
+            if round_:
+                await asyncio.sleep(3.0)
+            warm = make_articles(WARM, f"{prefix}w{round_}")
+            await send_all(prod, f"{prefix}articles", encoded(warm))
+            if await arrivals.wait_for([a.article_id for a in warm], 120) is None:
+                raise RuntimeError(f"latency: warm-up did not come through (see {data_dir})")
         for k, (rate, seconds) in enumerate(rates):
             n = int(rate * seconds)
             items = make_articles(n, f"{prefix}r{k}", seed=20 + k)
@@ -216,6 +221,7 @@ async def latency(
             first = min(sent_at.values())
             row = {
                 "kind": kind,
+                "workers": workers,
                 "offered_per_s": rate,
                 "fetch_max_wait_ms": wait_ms,
                 "articles": n,

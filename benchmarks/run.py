@@ -142,11 +142,15 @@ def latency_section(res: Results, s: dict[str, Any], broker: Any, data: Path) ->
     bootstrap = broker.bootstrap
     rows = asyncio.run(pipeline.latency(bootstrap, s["rates"], data / "lat10", 10))
     rows += asyncio.run(pipeline.latency(bootstrap, [s["slow"]], data / "lat1500", 1500))
+    # the understand stage shared by two worker processes (the story stage stays on one)
+    rows += asyncio.run(pipeline.latency(bootstrap, [s["rates"][1]], data / "lat2w", 10, workers=2))
     fwd = s["rates"][1:]  # the hop's floor: faust alone, where it has the capacity
     rows += asyncio.run(pipeline.latency(bootstrap, fwd, data / "latfwd", 10, "forward"))
     for r in rows:
         rate, wait = r["offered_per_s"], r["fetch_max_wait_ms"]
         who = "publish → enriched" if r["kind"] == "ours" else "forwarding agent, one hop,"
+        if r["workers"] > 1:
+            who += f" ({r['workers']} workers)"
         name = f"{who} at {rate:.0f}/s, fetch wait {wait} ms"
         achieved = r["achieved_per_s"]
         note = f"p50 {r['p50_ms']:.0f} / p95 {r['p95_ms']:.0f} ms; achieved {achieved or 0:.0f}/s"

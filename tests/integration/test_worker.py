@@ -186,7 +186,7 @@ async def test_poison_messages_go_to_dead_letter_and_worker_goes_on(
     # poison on the internal topic too: a record that is no batch, and a batch whose one
     # bad item is dead-lettered alone while its good item goes on
     good = dumps(UnderstoodArticle(article=OTHER[0], understood_at="2026-01-01T00:00:00Z"))
-    batch = pack_batches([b'{"schema_version": 1}', good])[0]
+    batch = pack_batches([b'{"schema_version": 1}', good, good])[0]  # good twice: one event
     await produce(broker.bootstrap, f"{topic_prefix}stories-in", [(b"p5", b"[]"), (b"p6", batch)])
     with workers(broker, topic_prefix, tmp_path, 1):
         got = await read_until(
@@ -210,6 +210,10 @@ async def test_poison_messages_go_to_dead_letter_and_worker_goes_on(
     assert by_key["p4"]["value_truncated"] is True
     assert by_key["p5"]["stage"] == by_key["p6"]["stage"] == "worker.stories"
     assert orjson.loads(by_key["p6"]["value"]) == {"schema_version": 1}  # the item, not the batch
+    # everything the worker wrote (it has stopped): the repeated item gave one event
+    again = await read_until(broker.bootstrap, [f"{topic_prefix}events"], lambda g: False, 4)
+    good_id = OTHER[0].article_id
+    assert [e["article"]["article_id"] for e in again[f"{topic_prefix}events"]].count(good_id) == 1
 
 
 async def test_two_workers_on_four_partitions_cluster_correctly(
