@@ -354,6 +354,33 @@ async def test_resume_from_the_ready_id_misses_nothing(
         assert got == ["story-1:1", "story-2:2"]
 
 
+async def test_resume_inside_a_multi_record_batch_misses_nothing(
+    broker: EmbeddedBroker, topic_prefix: str
+) -> None:
+    """Three alerts in one produce batch: the embedded broker reports the partition's end as
+    the batch's base offset + 1. A client that saw the second must still get the third."""
+    settings = gateway_settings(broker, topic_prefix)
+    alerts = [make_alert(i) for i in range(3)]
+    async with (
+        running_gateway(settings) as server,
+        producer_for(settings) as producer,
+        aiohttp.ClientSession(headers=AUTH) as http,
+    ):
+        url = server.make_url("/v1/alerts/stream")
+        async with http.get(url) as resp:
+            await read_event(resp)
+            batch = producer.create_batch()
+            for a in alerts:
+                _clock[0] = max(_clock[0] + 1, int(time.time() * 1000))
+                batch.append(key=a.story_id.encode(), value=dumps(a), timestamp=_clock[0])
+            batch.close()
+            await (await producer.send_batch(batch, topic_names(settings).alerts, partition=0))
+            seen = [await next_alert(resp) for _ in alerts]
+        async with http.get(url, headers={"Last-Event-ID": seen[1].id or ""}) as resp:
+            await read_event(resp)
+            assert (await next_alert(resp)).json()["alert_id"] == alerts[2].alert_id
+
+
 # ---- auth, limits, heartbeats ------------------------------------------------------------
 
 
