@@ -106,6 +106,19 @@ class Profiler:
             self.proc.wait(30)
 
 
+async def warm_up(prod: Any, arrivals: Any, prefix: str, workers: int, what: str) -> None:
+    """Warm articles through before the clock starts. With several workers the group must
+    have settled (every member joined, partitions split) first, or a rebalance lands
+    inside the measurement: three rounds, 3 s apart."""
+    for round_ in range(1 if workers == 1 else 3):
+        if round_:
+            await asyncio.sleep(3.0)
+        warm = make_articles(WARM, f"{prefix}w{round_}")
+        await send_all(prod, f"{prefix}articles", encoded(warm))
+        if await arrivals.wait_for([a.article_id for a in warm], 120) is None:
+            raise RuntimeError(f"{what}: warm-up did not come through")
+
+
 async def throughput(
     bootstrap: str,
     kind: str,
@@ -128,15 +141,7 @@ async def throughput(
     spy = Profiler(profile)
     try:
         t = time.monotonic()
-        # several workers: the group must have settled (every member joined, partitions
-        # split) before the clock starts, or a rebalance lands inside the measurement
-        for round_ in range(1 if workers == 1 else 3):
-            if round_:
-                await asyncio.sleep(3.0)
-            warm = make_articles(WARM, f"{prefix}w{round_}")
-            await send_all(prod, f"{prefix}articles", encoded(warm))
-            if await arrivals.wait_for([a.article_id for a in warm], 120) is None:
-                raise RuntimeError(f"{kind}: warm-up did not come through (see {data_dir})")
+        await warm_up(prod, arrivals, prefix, workers, f"{kind} ({data_dir})")
         say(f"{kind} x{workers}: ready after {time.monotonic() - t:.1f} s; {n} articles")
         items = make_articles(n, f"{prefix}m", seed=11)
         payload = encoded(items)
@@ -203,14 +208,7 @@ async def latency(
     procs = start(kind, bootstrap, prefix, data_dir, workers, wait_ms, tree)
     rows = []
     try:
-        # several workers: every member must have joined before the clock starts
-        for round_ in range(1 if workers == 1 else 3):
-            if round_:
-                await asyncio.sleep(3.0)
-            warm = make_articles(WARM, f"{prefix}w{round_}")
-            await send_all(prod, f"{prefix}articles", encoded(warm))
-            if await arrivals.wait_for([a.article_id for a in warm], 120) is None:
-                raise RuntimeError(f"latency: warm-up did not come through (see {data_dir})")
+        await warm_up(prod, arrivals, prefix, workers, f"latency ({data_dir})")
         for k, (rate, seconds) in enumerate(rates):
             n = int(rate * seconds)
             items = make_articles(n, f"{prefix}r{k}", seed=20 + k)
