@@ -123,3 +123,12 @@ async def true_ends(
     finally:
         await consumer.stop()
     return ends
+
+
+async def record_ends(
+    settings: Settings, consumer: AIOKafkaConsumer, tps: list[Any]
+) -> dict[Any, int]:
+    """``consumer.end_offsets(tps)`` corrected by ``true_ends``: what a reader "to the end"
+    of a partition must read up to."""
+    reported = dict(await consumer.end_offsets(tps))
+    return await true_ends(bootstrap_of(settings).split(","), reported)

@@ -19,7 +19,7 @@ from streams.errors import TransientError
 from streams.gateway.position import Position
 from streams.gateway.recent import AlertRecord
 from streams.gateway.tail import decode_record
-from streams.kafka import bootstrap_of, make_consumer, true_ends
+from streams.kafka import make_consumer, record_ends
 from streams.settings import Settings
 
 
@@ -46,10 +46,7 @@ class CatchUp:
         begin = await consumer.beginning_offsets(list(self._tps.values()))
         # the ends as the records say: on the embedded broker a client that saw the last
         # records of a multi-record batch would otherwise look "beyond the log" and restart
-        end = await true_ends(
-            bootstrap_of(self.settings).split(","),
-            dict(await consumer.end_offsets(list(self._tps.values()))),
-        )
+        end = await record_ends(self.settings, consumer, list(self._tps.values()))
         start: Position = {}
         gap = reset = False
         for p, tp in self._tps.items():

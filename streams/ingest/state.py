@@ -107,7 +107,7 @@ class KafkaStateStore:
     async def load(self) -> dict[str, FeedState]:
         from aiokafka import TopicPartition
 
-        from streams.kafka import bootstrap_of, make_consumer, true_ends
+        from streams.kafka import make_consumer, record_ends
 
         consumer = make_consumer(self.settings, group_id=None, enable_auto_commit=False)
         await consumer.start()
@@ -121,8 +121,7 @@ class KafkaStateStore:
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)
             # the ends as the records say (the embedded broker under-reports a batch's)
-            bootstrap = bootstrap_of(self.settings).split(",")
-            ends = await true_ends(bootstrap, dict(await consumer.end_offsets(tps)))
+            ends = await record_ends(self.settings, consumer, tps)
             while not await _caught_up(consumer, tps, ends):
                 batch = await consumer.getmany(*tps, timeout_ms=500)
                 for records in batch.values():

@@ -126,10 +126,15 @@ async def produce_alerts(settings: Settings, producer: AIOKafkaProducer, *alerts
     """Send in order, with strictly rising timestamps so the order across partitions is defined."""
     topic = topic_names(settings).alerts
     for a in alerts:
-        _clock[0] = max(_clock[0] + 1, int(time.time() * 1000))
         await producer.send_and_wait(
-            topic, dumps(a), key=a.story_id.encode(), timestamp_ms=_clock[0]
+            topic, dumps(a), key=a.story_id.encode(), timestamp_ms=next_timestamp()
         )
+
+
+def next_timestamp() -> int:
+    """Now in ms, strictly after the last one handed out."""
+    _clock[0] = max(_clock[0] + 1, int(time.time() * 1000))
+    return _clock[0]
 
 
 @dataclass
@@ -371,8 +376,7 @@ async def test_resume_inside_a_multi_record_batch_misses_nothing(
             await read_event(resp)
             batch = producer.create_batch()
             for a in alerts:
-                _clock[0] = max(_clock[0] + 1, int(time.time() * 1000))
-                batch.append(key=a.story_id.encode(), value=dumps(a), timestamp=_clock[0])
+                batch.append(key=a.story_id.encode(), value=dumps(a), timestamp=next_timestamp())
             batch.close()
             await (await producer.send_batch(batch, topic_names(settings).alerts, partition=0))
             seen = [await next_alert(resp) for _ in alerts]
