@@ -227,7 +227,15 @@ async def test_two_workers_on_four_partitions_cluster_correctly(
             [events_t, f"{topic_prefix}alerts"],
             lambda g: (
                 len({e["article"]["article_id"] for e in g[events_t]}) >= 5
-                and any(a["action"] == "new" for a in g[f"{topic_prefix}alerts"])
+                # the strike story's own alert, not just any story's
+                and any(
+                    a["action"] == "new"
+                    and any(
+                        e["story_id"] == a["story_id"] and e["article"]["article_id"] == "a1"
+                        for e in g[events_t]
+                    )
+                    for a in g[f"{topic_prefix}alerts"]
+                )
             ),
         )
         await asyncio.sleep(1)  # a second alert for the story would arrive now
