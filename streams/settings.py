@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # How long a fetch may wait on the broker. Tansu holds every fetch this long even with
     # data waiting (../shared/BROKER.md), so it is the per-hop latency floor.
     fetch_max_wait_ms: int = Field(default=10, ge=1, le=10_000)
+    # The understand stage hands articles to the story stage in batches: at most this
+    # many, waiting at most this long for a batch to fill (the latency it may add).
+    batch_max: int = Field(default=200, ge=1, le=10_000)
+    batch_within_ms: int = Field(default=5, ge=1, le=10_000)
     rebalance_timeout_s: float = Field(default=3.0, gt=0, le=600)
     # Group membership. Apache Kafka refuses sessions under 6 s by default; on the embedded
     # broker a joining member waits about half the session, so `run` sets it low there.

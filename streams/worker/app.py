@@ -1,12 +1,13 @@
 """The faust application: topics, tables and agents of the stream worker.
 
-Three stages (docs/architecture.md):
-1. ``understand`` — articles (key article_id, N partitions): drop exact repeats,
-   classify + extract, forward to ``stories-in``. Parallel across workers.
+Two stages (docs/architecture.md):
+1. ``understand`` — articles (key article_id, N partitions), read in batches: drop exact
+   repeats, classify + extract, fingerprint, and hand the batch to ``stories-in`` as one
+   record. Parallel across workers.
 2. ``stories`` — stories-in (1 partition): the story index decides duplicate / update /
-   join / new story, emits enriched events (key story_id) and per-category copies.
-   One serial decision point, so two outlets' copies of one event can never race.
-3. ``alerts`` — events (key story_id, N partitions): one alert per story, updates after.
+   join / new story, emits enriched events (key story_id) and per-category copies, and
+   the alert step beside it raises one alert per story, updates after. One serial
+   decision point, so two outlets' copies of one event can never race.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from faust.transport.drivers import TRANSPORTS
 
 from streams.settings import Settings
 from streams.topics import TopicNames, topic_names
+from streams.worker.transport import SendCounter
 
 TRANSPORTS.aliases["newsstream"] = "streams.worker.transport:Transport"
 
@@ -50,6 +52,12 @@ def transport_options(settings: Settings) -> dict[str, Any]:
         "broker_commit_interval": 1.0,
         "producer_acks": -1,
         "producer_linger_ms": 1,
+        # aiokafka keeps one open batch per partition and makes a send wait while a full
+        # one drains: with 16 KiB batches a burst of table writes to a changelog partition
+        # waits a produce round trip every ~16 records. 512 KiB holds a whole stories-in
+        # batch's writes (and stays under a broker's default 1 MiB message limit).
+        "producer_max_batch_size": 512 * 1024,
+        "producer_max_request_size": 4 * 1024 * 1024,
         "autodiscover": False,
         "logging_config": None,
     }
@@ -79,6 +87,11 @@ def create_app(settings: Settings, worker_index: int = 0) -> NewsApp:
         web_host="127.0.0.1",
     )
     app.fetch_max_wait_ms = settings.fetch_max_wait_ms
+    # faust buffers table writes (its changelog sends) and, past 100 pending, makes the
+    # stream wait for them one by one; a batch of the understand stage writes up to
+    # batch_max at once, which is expected, not a sign of a stuck producer
+    app.producer.buffer.max_messages = max(100, 4 * settings.batch_max)
+    SendCounter(app.producer.buffer)  # commits wait for exactly the sends before them
     app.settings = settings
     app.names = topic_names(settings)
     from streams.worker import agents, web

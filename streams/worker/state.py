@@ -116,8 +116,14 @@ class StoryIndexTable:
 
 
 class AlertStateTable:
+    """Alert state per story, beside the story index in the serial story stage (one
+    partition, like ``stories-in``). Named ``story-alerts``: the ``alert-state`` table
+    of workers before it was keyed on the N-partition ``events`` topic."""
+
     def __init__(self, app: Any, alerts_file: Path | None) -> None:
-        self.table = app.Table("alert-state", default=None, key_type=bytes, value_type=bytes)
+        self.table = app.Table(
+            "story-alerts", default=None, partitions=1, key_type=bytes, value_type=bytes
+        )
         self.rules = RuleSet(alerts_file)
         self.decider = AlertDecider(self.rules)
         self._checked = time.monotonic()

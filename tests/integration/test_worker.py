@@ -20,7 +20,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from streams.broker import EmbeddedBroker, ensure_topics, free_port
-from streams.events import Article, dumps
+from streams.events import Article, UnderstoodArticle, dumps, pack_batches
 from streams.settings import load_settings
 from streams.topics import topic_specs
 from tests.helpers import validate
@@ -183,19 +183,19 @@ async def test_poison_messages_go_to_dead_letter_and_worker_goes_on(
         (b"p4", b"x" * 300_000),
     ]
     await produce(broker.bootstrap, f"{topic_prefix}articles", poison + arts(OTHER[1:]))
-    # poison on the internal and the events topic too
-    await produce(broker.bootstrap, f"{topic_prefix}stories-in", [(b"p5", b"[]")])
-    await produce(broker.bootstrap, f"{topic_prefix}events", [(b"p6", b'{"schema_version": 1}')])
+    # poison on the internal topic too: a record that is no batch, and a batch whose one
+    # bad item is dead-lettered alone while its good item goes on
+    good = dumps(UnderstoodArticle(article=OTHER[0], understood_at="2026-01-01T00:00:00Z"))
+    batch = pack_batches([b'{"schema_version": 1}', good, good])[0]  # good twice: one event
+    await produce(broker.bootstrap, f"{topic_prefix}stories-in", [(b"p5", b"[]"), (b"p6", batch)])
     with workers(broker, topic_prefix, tmp_path, 1):
         got = await read_until(
             broker.bootstrap,
             [f"{topic_prefix}deadletter", f"{topic_prefix}events"],
             lambda g: (
                 len(g[f"{topic_prefix}deadletter"]) >= 6
-                and any(
-                    e.get("article", {}).get("article_id") == "c1"
-                    for e in g[f"{topic_prefix}events"]
-                )
+                and {e.get("article", {}).get("article_id") for e in g[f"{topic_prefix}events"]}
+                >= {OTHER[0].article_id, OTHER[1].article_id}
             ),
         )
     dead = got[f"{topic_prefix}deadletter"]
@@ -208,7 +208,12 @@ async def test_poison_messages_go_to_dead_letter_and_worker_goes_on(
     assert "required field missing" in by_key["p2"]["error"]
     assert "schema_version" in by_key["p3"]["error"]
     assert by_key["p4"]["value_truncated"] is True
-    assert any(e.get("article", {}).get("article_id") == "c1" for e in got[f"{topic_prefix}events"])
+    assert by_key["p5"]["stage"] == by_key["p6"]["stage"] == "worker.stories"
+    assert orjson.loads(by_key["p6"]["value"]) == {"schema_version": 1}  # the item, not the batch
+    # everything the worker wrote (it has stopped): the repeated item gave one event
+    again = await read_until(broker.bootstrap, [f"{topic_prefix}events"], lambda g: False, 4)
+    good_id = OTHER[0].article_id
+    assert [e["article"]["article_id"] for e in again[f"{topic_prefix}events"]].count(good_id) == 1
 
 
 async def test_two_workers_on_four_partitions_cluster_correctly(
