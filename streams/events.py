@@ -364,21 +364,26 @@ def pack_batches(items: list[bytes], max_bytes: int = MAX_BATCH_BYTES) -> list[b
     already-encoded UnderstoodArticle objects, each record at most ``max_bytes`` (an item
     larger than that travels alone). One record per batch, not per article: the story
     stage then pays one consume per batch instead of one per article."""
-    records: list[bytes] = []
-    chunk: list[bytes] = []
-    size = 0
-    for item in items:
-        if chunk and size + len(item) + 1 > max_bytes:
-            records.append(_batch_record(chunk))
-            chunk, size = [], 0
-        chunk.append(item)
+    return [batch_record(items[a:b]) for a, b in batch_spans(items, max_bytes)]
+
+
+def batch_spans(items: list[bytes], max_bytes: int = MAX_BATCH_BYTES) -> list[tuple[int, int]]:
+    """The ``(start, end)`` slices of ``items`` that :func:`pack_batches` makes records of,
+    in order, so a caller can tell which items went into which record."""
+    spans: list[tuple[int, int]] = []
+    start, size = 0, 0
+    for i, item in enumerate(items):
+        if i > start and size + len(item) + 1 > max_bytes:
+            spans.append((start, i))
+            start, size = i, 0
         size += len(item) + 1
-    if chunk:
-        records.append(_batch_record(chunk))
-    return records
+    if start < len(items):
+        spans.append((start, len(items)))
+    return spans
 
 
-def _batch_record(chunk: list[bytes]) -> bytes:
+def batch_record(chunk: list[bytes]) -> bytes:
+    """One stories-in record of already-encoded items."""
     head = b'{"schema_version":%d,"items":[' % UNDERSTOOD_BATCH_SCHEMA_VERSION
     return head + b",".join(chunk) + b"]}"
 

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # many, waiting at most this long for a batch to fill (the latency it may add).
     batch_max: int = Field(default=200, ge=1, le=10_000)
     batch_within_ms: int = Field(default=5, ge=1, le=10_000)
+    # The largest understood article the worker passes on: it travels to the story stage
+    # and out on `events` as one message, which the broker must accept (Apache Kafka's
+    # default message.max.bytes is 1 MiB). Larger ones are dead-lettered with the reason.
+    max_item_bytes: int = Field(default=900_000, ge=10_000, le=100_000_000)
     rebalance_timeout_s: float = Field(default=3.0, gt=0, le=600)
     # Group membership. Apache Kafka refuses sessions under 6 s by default; on the embedded
     # broker a joining member waits about half the session, so `run` sets it low there.

@@ -14,18 +14,21 @@ import time
 import weakref
 from typing import Any
 
+from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 from faust.streams import _current_event
 
 from streams.enrich import category_topics, enriched, understood
+from streams.errors import InputError
 from streams.events import (
     Article,
     EnrichedEvent,
     SchemaError,
     UnderstoodArticle,
+    batch_record,
+    batch_spans,
     dumps,
     from_dict,
     loads,
-    pack_batches,
     unpack_batch,
 )
 from streams.kafka import dead_letter
@@ -84,6 +87,7 @@ def register(app: NewsApp) -> None:
     stories = StoryIndexTable(app, window_hours=settings.story_window_hours)
     alert_states = AlertStateTable(app, settings.alerts_file)
     batch_max, batch_within = settings.batch_max, settings.batch_within_ms / 1000
+    max_item = settings.max_item_bytes
 
     def to_deadletter(stage: str, event: Any, exc: BaseException, value: Any = None) -> None:
         msg = event.message
@@ -146,6 +150,7 @@ def register(app: NewsApp) -> None:
         # acknowledge it on the way out, even when cancelled mid-body).
         async for batch in stream.noack_take(batch_max, within=batch_within):
             items: list[bytes] = []
+            sources: list[Any] = []  # the event each item came from
             # The same message delivered twice in a row (seen rarely from faust's take
             # buffer) would put one article twice into one stories-in record, where the
             # story stage takes the second copy for a replay and emits it again.
@@ -160,26 +165,42 @@ def register(app: NewsApp) -> None:
                 t0 = time.perf_counter()
                 try:
                     item = understand_one(event)
-                    if item is not None:
+                    if item is not None and len(item) > max_item:
+                        to_deadletter("worker.understand", event, too_large(len(item)))
+                    elif item is not None:
                         items.append(item)
+                        sources.append(event)
                 except Exception as exc:  # one bad message must not stop the stream
                     to_deadletter("worker.understand", event, _reason(exc))
                 finally:
                     understand_s.observe(time.perf_counter() - t0)
-            for record in pack_batches(items):
-                await deliver(stories_in, record)
+            for a, b in batch_spans(items):
+                try:
+                    await deliver(stories_in, batch_record(items[a:b]))
+                except TooLarge as exc:  # the broker's limit is below max_item_bytes
+                    for event in sources[a:b]:
+                        to_deadletter("worker.understand", event, exc)
             for event in batch:
                 await stream.ack(event)
             previous = here
 
+    def too_large(size: int) -> InputError:
+        return InputError(
+            f"understood article is {size:,} bytes, over the {max_item:,}-byte limit of a "
+            "message (NEWSSTREAM_MAX_ITEM_BYTES)"
+        )
+
     async def deliver(topic: Any, value: bytes) -> None:
         """Send ``value`` and wait until the broker has it; while the broker cannot take
-        it, wait and try again (the stage holds its input rather than lose it)."""
+        it, wait and try again (the stage holds its input rather than lose it). A record
+        the broker refuses for its size raises TooLarge: no retry would help."""
         pause = 0.1
         while True:
             try:
                 await (await topic.send(value=value))
                 return
+            except (MessageSizeTooLargeError, RecordTooLargeError) as exc:
+                raise TooLarge(f"the broker refused a {len(value):,}-byte record: {exc}") from exc
             except Exception as exc:  # broker gone, timed out: never drop the batch
                 log.warning(
                     "send failed, retrying",
@@ -285,6 +306,10 @@ def register(app: NewsApp) -> None:
                 to_deadletter("worker.stories", event, _reason(exc), dumps(raw))
             finally:
                 stories_s.observe(time.perf_counter() - t0)
+
+
+class TooLarge(InputError):
+    """A record the broker will not take for its size."""
 
 
 def set_current_event(event: Any) -> None:

@@ -182,24 +182,28 @@ async def test_poison_messages_go_to_dead_letter_and_worker_goes_on(
         (b"p3", b'{"schema_version": 7, "article_id": "x"}'),
         (b"p4", b"x" * 300_000),
     ]
+    # a valid article whose understood form is over the item limit set below
+    huge = article("p7", "wire", "City budget in full", "The council published its budget.")
+    huge.content = "The council set out every line of the budget. " * 1_500  # ~70 KB
+    poison.append((b"p7", dumps(huge)))
     await produce(broker.bootstrap, f"{topic_prefix}articles", poison + arts(OTHER[1:]))
     # poison on the internal topic too: a record that is no batch, and a batch whose one
     # bad item is dead-lettered alone while its good item goes on
     good = dumps(UnderstoodArticle(article=OTHER[0], understood_at="2026-01-01T00:00:00Z"))
     batch = pack_batches([b'{"schema_version": 1}', good, good])[0]  # good twice: one event
     await produce(broker.bootstrap, f"{topic_prefix}stories-in", [(b"p5", b"[]"), (b"p6", batch)])
-    with workers(broker, topic_prefix, tmp_path, 1):
+    with workers(broker, topic_prefix, tmp_path, 1, {"NEWSSTREAM_MAX_ITEM_BYTES": "50000"}):
         got = await read_until(
             broker.bootstrap,
             [f"{topic_prefix}deadletter", f"{topic_prefix}events"],
             lambda g: (
-                len(g[f"{topic_prefix}deadletter"]) >= 6
+                len(g[f"{topic_prefix}deadletter"]) >= 7
                 and {e.get("article", {}).get("article_id") for e in g[f"{topic_prefix}events"]}
                 >= {OTHER[0].article_id, OTHER[1].article_id}
             ),
         )
     dead = got[f"{topic_prefix}deadletter"]
-    assert sorted(d["key"] for d in dead) == ["p1", "p2", "p3", "p4", "p5", "p6"]
+    assert sorted(d["key"] for d in dead) == ["p1", "p2", "p3", "p4", "p5", "p6", "p7"]
     for d in dead:
         validate("deadletter", d)
         assert d["error"] and d["stage"].startswith("worker.")
@@ -208,6 +212,9 @@ async def test_poison_messages_go_to_dead_letter_and_worker_goes_on(
     assert "required field missing" in by_key["p2"]["error"]
     assert "schema_version" in by_key["p3"]["error"]
     assert by_key["p4"]["value_truncated"] is True
+    assert by_key["p7"]["stage"] == "worker.understand"
+    assert "over the 50,000-byte limit" in by_key["p7"]["error"]
+    assert "NEWSSTREAM_MAX_ITEM_BYTES" in by_key["p7"]["error"]
     assert by_key["p5"]["stage"] == by_key["p6"]["stage"] == "worker.stories"
     assert orjson.loads(by_key["p6"]["value"]) == {"schema_version": 1}  # the item, not the batch
     # everything the worker wrote (it has stopped): the repeated item gave one event
