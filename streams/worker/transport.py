@@ -116,7 +116,8 @@ class Consumer(faust_aiokafka.Consumer):
 
     async def perform_seek(self) -> None:
         await super().perform_seek()
-        self._seek_guard().sought(list(self._committed_offset))
+        # every partition it set a read offset for, those without a committed offset too
+        self._seek_guard().sought(set(self._read_offset) | set(self._committed_offset))
 
     async def seek(self, partition: Any, offset: int) -> None:
         await super().seek(partition, offset)
