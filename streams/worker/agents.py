@@ -190,14 +190,14 @@ def register(app: NewsApp) -> None:
             "message (NEWSSTREAM_MAX_ITEM_BYTES)"
         )
 
-    async def deliver(topic: Any, value: bytes) -> None:
+    async def deliver(topic: Any, value: bytes, key: bytes | None = None) -> None:
         """Send ``value`` and wait until the broker has it; while the broker cannot take
         it, wait and try again (the stage holds its input rather than lose it). A record
         the broker refuses for its size raises TooLarge: no retry would help."""
         pause = 0.1
         while True:
             try:
-                await (await topic.send(value=value))
+                await (await topic.send(key=key, value=value))
                 return
             except (MessageSizeTooLargeError, RecordTooLargeError) as exc:
                 raise TooLarge(f"the broker refused a {len(value):,}-byte record: {exc}") from exc
@@ -209,9 +209,29 @@ def register(app: NewsApp) -> None:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
 
-    async def publish_event(ev: EnrichedEvent) -> None:
+    async def send_out(topic: Any, key: bytes, value: bytes, sent: list[Any]) -> None:
+        """Hand one output to the producer; ``confirm`` waits for the broker's ack."""
+        sent.append((topic, key, value, await topic.send(key=key, value=value)))
+
+    async def confirm(sent: list[Any], event: Any) -> None:
+        """Wait until the broker has every output of one stories-in record; one it did not
+        take (the producer gave up: a long outage) is sent again until it does."""
+        for topic, key, value, fut in sent:
+            try:
+                await fut
+            except Exception as exc:
+                log.warning(
+                    "send failed, sending again",
+                    extra={"topic": topic.get_topic_name(), "error": str(exc)[:300]},
+                )
+                try:
+                    await deliver(topic, value, key)
+                except TooLarge as too_big:
+                    to_deadletter("worker.stories", event, too_big, value)
+
+    async def publish_event(ev: EnrichedEvent, sent: list[Any]) -> None:
         body, key = dumps(ev), ev.story_id.encode()
-        await events.send(key=key, value=body)
+        await send_out(events, key, body, sent)
         for name in category_topics(ev, {c.name for c in ev.categories}):
             topic = per_category.get(name)
             if topic is None:  # a category added to the taxonomy while we run
@@ -219,14 +239,14 @@ def register(app: NewsApp) -> None:
                 await topic.maybe_declare()
                 by_category[name] = CATEGORY_EVENTS.labels(name)
             by_category[name].inc()
-            await topic.send(key=key, value=body)
+            await send_out(topic, key, body, sent)
 
-    async def alert_for(ev: EnrichedEvent) -> None:
+    async def alert_for(ev: EnrichedEvent, sent: list[Any]) -> None:
         t0 = time.perf_counter()
         alert = alert_states.decide(ev)
         alerted_n.inc()
         if alert is not None:
-            await alerts.send(key=ev.story_id.encode(), value=dumps(alert))
+            await send_out(alerts, ev.story_id.encode(), dumps(alert), sent)
             raised[alert.action].inc()
             observe_hop(to_alerted, ev.processed_at, time.time())
             log.info(
@@ -242,7 +262,7 @@ def register(app: NewsApp) -> None:
             )
         alerts_s.observe(time.perf_counter() - t0)
 
-    async def decide_one(item: UnderstoodArticle, offset: int) -> None:
+    async def decide_one(item: UnderstoodArticle, offset: int, sent: list[Any]) -> None:
         decision = stories.assign(item, offset)
         decided_n.inc()
         kind = "new" if decision.is_new_story else decision.kind
@@ -262,7 +282,7 @@ def register(app: NewsApp) -> None:
             )
             return
         ev = enriched(item, decision)
-        await publish_event(ev)
+        await publish_event(ev, sent)
         observe_hop(to_enriched, item.understood_at, time.time())
         log.info(
             "story decision",
@@ -273,14 +293,15 @@ def register(app: NewsApp) -> None:
                 "sources": ev.source_count,
             },
         )
-        await alert_for(ev)
+        await alert_for(ev, sent)
 
     @app.agent(stories_in, name="stories")
     async def stories_agent(stream: Any) -> None:
-        # noack: a record is acknowledged once every article in it is decided and
-        # published, never on the way out of a body cut short (faust's own iteration
-        # acknowledges in a ``finally``, so a stop mid-batch would commit the rest of
-        # the batch unseen). A record read again is a replay the story index knows.
+        # noack: a record is acknowledged once every article in it is decided and its
+        # outputs are on the broker, never on the way out of a body cut short (faust's
+        # own iteration acknowledges in a ``finally``, so a stop mid-batch would commit
+        # the rest of the batch unseen). A record read again is a replay the story index
+        # knows.
         records = stream.noack()
         async for event in records.events():
             await decide_record(event)
@@ -293,6 +314,7 @@ def register(app: NewsApp) -> None:
             to_deadletter("worker.stories", event, exc)
             return
         versions_here: set[tuple[str, str]] = set()
+        sent: list[Any] = []  # (topic, key, value, delivery future) of every output
         for raw in raw_items:
             t0 = time.perf_counter()
             try:
@@ -301,11 +323,12 @@ def register(app: NewsApp) -> None:
                 if version in versions_here:  # one version once per record
                     continue
                 versions_here.add(version)
-                await decide_one(item, event.message.offset)
+                await decide_one(item, event.message.offset, sent)
             except Exception as exc:  # the rest of the batch goes on
                 to_deadletter("worker.stories", event, _reason(exc), dumps(raw))
             finally:
                 stories_s.observe(time.perf_counter() - t0)
+        await confirm(sent, event)  # acknowledged by the caller only after this
 
 
 class TooLarge(InputError):
