@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Mapping, MutableMapping
+from collections.abc import AsyncGenerator, Iterable, Mapping, MutableMapping
 from typing import Any
 
 import aiokafka
@@ -104,27 +104,24 @@ class Consumer(faust_aiokafka.Consumer):
       is reset to the sought offset when its first record after the seek arrives.
     """
 
-    _guard: SeekGuard | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard = SeekGuard(self._read_offset)
 
     def _new_consumer_thread(self) -> ConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
-    def _seek_guard(self) -> SeekGuard:
-        if self._guard is None:
-            self._guard = SeekGuard(self._read_offset)
-        return self._guard
-
     async def perform_seek(self) -> None:
         await super().perform_seek()
         # every partition it set a read offset for, those without a committed offset too
-        self._seek_guard().sought(set(self._read_offset) | set(self._committed_offset))
+        self._guard.sought(set(self._read_offset) | set(self._committed_offset))
 
     async def seek(self, partition: Any, offset: int) -> None:
         await super().seek(partition, offset)
-        self._seek_guard().sought([ensure_TP(partition)])
+        self._guard.sought([ensure_TP(partition)])
 
-    def getmany(self, timeout: float) -> AsyncIterator[tuple[Any, Any]]:
-        return self._seek_guard().records(super().getmany(timeout))
+    def getmany(self, timeout: float) -> AsyncGenerator[tuple[Any, Any], None]:
+        return self._guard.records(super().getmany(timeout))  # type: ignore[arg-type]
 
 
 class SeekGuard:
@@ -144,8 +141,8 @@ class SeekGuard:
             self.pending[tp] = self.read_offset.get(tp)
 
     async def records(
-        self, fetched: AsyncIterator[tuple[Any, Any]]
-    ) -> AsyncIterator[tuple[Any, Any]]:
+        self, fetched: AsyncGenerator[tuple[Any, Any], None]
+    ) -> AsyncGenerator[tuple[Any, Any], None]:
         """One fetch's records, minus those of a partition sought since they came back."""
         seeks, pending = self.seeks, self.pending
         seen_at: dict[Any, int] | None = None
@@ -159,9 +156,7 @@ class SeekGuard:
                     self.read_offset[tp] = pending.pop(tp)
                 yield tp, message
         finally:
-            aclose = getattr(fetched, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await fetched.aclose()
 
 
 class Transport(faust_aiokafka.Transport):

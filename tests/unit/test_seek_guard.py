@@ -10,7 +10,7 @@ matter: drop below the read offset, hand over, store the offset as read.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any
 
 from streams.worker.transport import SeekGuard
@@ -18,7 +18,7 @@ from streams.worker.transport import SeekGuard
 TP = "articles-0"
 
 
-async def fetch(offsets: list[int]) -> AsyncIterator[tuple[str, int]]:
+async def fetch(offsets: list[int]) -> AsyncGenerator[tuple[str, int], None]:
     for offset in offsets:
         yield TP, offset
 
@@ -88,7 +88,7 @@ def test_records_fetched_before_a_seek_of_their_partition_are_not_handed_over() 
     handed: list[int] = []
     other = "articles-1"
 
-    async def fetched() -> AsyncIterator[tuple[str, int]]:
+    async def fetched() -> AsyncGenerator[tuple[str, int], None]:
         yield TP, 10
         read_offset[TP] = 5  # a seek while this fetch's records are being handed over
         guard.sought([TP])
@@ -109,7 +109,7 @@ def test_a_fetch_is_closed_when_its_reader_stops_early() -> None:
     guard = SeekGuard({})
     closed: list[bool] = []
 
-    async def fetched() -> AsyncIterator[tuple[str, int]]:
+    async def fetched() -> AsyncGenerator[tuple[str, int], None]:
         try:
             for offset in range(100):
                 yield TP, offset
@@ -121,7 +121,7 @@ def test_a_fetch_is_closed_when_its_reader_stops_early() -> None:
         async for _tp, offset in records:
             if offset == 2:
                 break
-        await records.aclose()  # type: ignore[attr-defined]
+        await records.aclose()
 
     run(main())
     assert closed == [True]
